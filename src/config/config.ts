@@ -1,0 +1,83 @@
+import { z } from 'zod'
+
+/** Parses an env string as an integer within bounds, with a message that names the expectation. */
+function int(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { message: `must be an integer ${min}-${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be an integer ${min}-${max}` }).max(max, { message: `must be an integer ${min}-${max}` }))
+}
+
+function bool() {
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+}
+
+function url(protocols: string[]) {
+  return z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol)
+        } catch {
+          return false
+        }
+      },
+      { message: `must be a URL (${protocols.join(' or ')})` },
+    )
+}
+
+/** Every environment variable the server reads, with its default. The README's configuration table mirrors this. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
+  HOST: z.string().trim().min(1, { message: 'must be a host name or address' }).default('0.0.0.0'),
+  WS_PORT: int(0, 65535).default(3003),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  ROLE: z.enum(['all', 'gateway', 'indexer'], { message: 'must be all, gateway or indexer' }).default('all'),
+  CORE_RPC_URL: url(['http:', 'https:']).optional(),
+  CORE_WS_URL: url(['ws:', 'wss:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  HEARTBEAT_INTERVAL_MS: int(1000, 3_600_000).default(30_000),
+  HISTORY_SIZE: int(0, 1_000_000).default(1000),
+  RECENT_TOKENS: int(0, 1000).default(50),
+  SHUTDOWN_TIMEOUT_MS: int(100, 60_000).default(8000),
+  PRETTY_LOGS: bool().optional(),
+})
+
+export type Env = z.input<typeof envSchema>
+
+/** The validated, frozen configuration every module receives. */
+export type Config = Readonly<z.output<typeof envSchema>>
+
+/** A configuration error: the message names each bad variable and what it expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  readonly code = 'config_invalid'
+}
+
+/**
+ * Validates the environment once and freezes the result.
+ *
+ * @example
+ * const config = parseConfig({ WS_PORT: '3003' })
+ * config.WS_PORT // 3003
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const result = envSchema.safeParse(input)
+  if (result.success) return Object.freeze(result.data)
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '?')
+    const got = input[name]
+    return `${name} ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`
+  })
+  throw new ConfigError(lines.join('\n'))
+}

@@ -1,0 +1,52 @@
+import { createApp } from './app.js'
+import { ConfigError, type Config } from './config/config.js'
+import { loadConfig } from './config/loadConfig.js'
+import { createLogger } from './logger.js'
+
+function readConfig(): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Invalid configuration:\n${err.message}`)
+      process.exit(1)
+    }
+    throw err
+  }
+}
+
+const config = readConfig()
+const logger = createLogger(config)
+const app = createApp(config, logger)
+
+let shuttingDown = false
+function shutdown(signal: string): void {
+  if (shuttingDown) return
+  shuttingDown = true
+  logger.info({ signal }, 'shutting down')
+  const deadline = setTimeout(() => {
+    logger.error('shutdown timed out; exiting')
+    process.exit(1)
+  }, 10_000)
+  deadline.unref()
+  app.stop().then(
+    () => {
+      logger.info('stopped')
+      logger.flush()
+      process.exit(0)
+    },
+    (err: unknown) => {
+      logger.error({ err }, 'shutdown failed')
+      process.exit(1)
+    },
+  )
+}
+
+// `on`, not `once`: a process group can deliver the same signal more than once.
+process.on('SIGTERM', () => shutdown('SIGTERM'))
+process.on('SIGINT', () => shutdown('SIGINT'))
+
+app.start().catch((err: unknown) => {
+  logger.fatal({ err }, 'failed to start')
+  process.exit(1)
+})

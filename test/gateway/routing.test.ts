@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect, type Received, type TestClient } from '../support/wsClient.js'
+import { startTestServer, type TestServer } from '../support/server.js'
+import { alert, price, token, trade } from '../support/fixtures.js'
+
+const A = '0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB'
+const B = '0x1212121212121212121212121212121212121212'
+const C = '0x3434343434343434343434343434343434343434'
+const WHALE = '0x7777777777777777777777777777777777777777'
+
+let server: TestServer
+const open: TestClient[] = []
+
+beforeAll(async () => {
+  server = await startTestServer()
+})
+afterAll(async () => {
+  await Promise.all(open.map((c) => c.close()))
+  await server.stop()
+})
+
+async function subscribed(channel: string, params?: unknown, extra: object = {}) {
+  const c = await connect(server.url)
+  open.push(c)
+  c.send({ type: 'subscribe', channel, params, ...extra })
+  const ack = await c.next()
+  expect(ack).toMatchObject({ type: 'subscribed', channel })
+  return c
+}
+
+const isData = (m: Received) => m.type === 'data'
+const items = (m: Received, key: string) => (m['data'] as Record<string, Record<string, unknown>[]>)[key]!
+
+describe('routing', () => {
+  it('sends a token subscriber only its token, batched per bus message, with the bus seq', async () => {
+    const a = await subscribed('trades', { tokens: [A] })
+    const b = await subscribed('trades', { tokens: [B] })
+    const t1 = trade(A)
+    const t2 = trade(B)
+    const t3 = trade(A, { type: 'sell' })
+    const seq = await server.app.bus.publish('trades', { kind: 'data', items: [t1, t2, t3] })
+    expect(await a.next(isData)).toEqual({ type: 'data', channel: 'trades', data: { trades: [t1, t3] }, seq })
+    expect(await b.next(isData)).toEqual({ type: 'data', channel: 'trades', data: { trades: [t2] }, seq })
+  })
+
+  it('never sends token B to a token-A subscriber, and "*" receives everything', async () => {
+    const a = await subscribed('trades', { tokens: [A] })
+    const all = await subscribed('trades', { tokens: ['*'] })
+    const onlyB = await server.app.bus.publish('trades', { kind: 'data', items: [trade(B)] })
+    const sentinel = trade(A)
+    const next = await server.app.bus.publish('trades', { kind: 'data', items: [sentinel] })
+    expect(await a.next()).toEqual({ type: 'data', channel: 'trades', data: { trades: [sentinel] }, seq: next })
+    expect(a.pending()).toEqual([])
+    expect((await all.next()).seq).toBe(onlyB)
+    expect((await all.next()).seq).toBe(next)
+  })
+
+  it('gives seq numbers that increase by one per message on a channel', async () => {
+    const c = await subscribed('prices', { tokens: ['*'] })
+    const seqs: number[] = []
+    for (let i = 0; i < 5; i++) seqs.push(await server.app.bus.publish('prices', { kind: 'data', items: [price(A, i)] }))
+    const got = await Promise.all(seqs.map(() => c.next(isData)))
+    expect(got.map((m) => m.seq)).toEqual(seqs)
+    expect(seqs.slice(1).map((s, i) => s - seqs[i]!)).toEqual([1, 1, 1, 1])
+  })
+
+  it('stops delivery after unsubscribe', async () => {
+    const c = await subscribed('trades', { tokens: [A, B] })
+    c.send({ type: 'unsubscribe', channel: 'trades', params: { tokens: [A] } })
+    await c.next((m) => m.type === 'unsubscribed')
+    await server.app.bus.publish('trades', { kind: 'data', items: [trade(A)] })
+    const sentinel = trade(B)
+    const seq = await server.app.bus.publish('trades', { kind: 'data', items: [sentinel] })
+    expect(await c.next()).toEqual({ type: 'data', channel: 'trades', data: { trades: [sentinel] }, seq })
+    c.send({ type: 'unsubscribe', channel: 'trades' })
+    expect(await c.next()).toEqual({ type: 'unsubscribed', channel: 'trades' })
+    await server.app.bus.publish('trades', { kind: 'data', items: [trade(B)] })
+    c.send({ type: 'ping' })
+    expect(await c.next()).toMatchObject({ type: 'pong' })
+  })
+
+  it('routes trades by wallet and filters by minValueUsd', async () => {
+    const byWallet = await subscribed('trades', { wallets: [WHALE.toLowerCase()] })
+    const big = await subscribed('trades', { tokens: ['*'], minValueUsd: 1000 })
+    const small = trade(C, { trader: WHALE, valueUsd: 10 })
+    const large = trade(B, { valueUsd: 5000 })
+    const unknownValue = trade(B, { valueUsd: null })
+    const seq = await server.app.bus.publish('trades', { kind: 'data', items: [small, large, unknownValue] })
+    expect(await byWallet.next(isData)).toEqual({ type: 'data', channel: 'trades', data: { trades: [small] }, seq })
+    expect(await big.next(isData)).toEqual({ type: 'data', channel: 'trades', data: { trades: [large] }, seq })
+  })
+
+  it('does not send a trade twice to a client that matches it by token and by wallet', async () => {
+    const c = await subscribed('trades', { tokens: [A], wallets: [WHALE] })
+    const t = trade(A, { trader: WHALE })
+    await server.app.bus.publish('trades', { kind: 'data', items: [t] })
+    expect(items(await c.next(isData), 'trades')).toEqual([t])
+  })
+
+  it('filters alerts by type, token and severity', async () => {
+    const whales = await subscribed('alerts', { types: ['whale'] })
+    const critical = await subscribed('alerts', { types: ['*'], minSeverity: 'critical' })
+    const tokenA = await subscribed('alerts', { tokens: [A] })
+    const w = alert('whale', B, { severity: 'warning' })
+    const r = alert('rug', A, { severity: 'critical' })
+    const p = alert('price', A, { severity: 'info' })
+    const seq = await server.app.bus.publish('alerts', { kind: 'data', items: [w, r, p] })
+    expect(items(await whales.next(isData), 'alerts')).toEqual([w])
+    expect(items(await critical.next(isData), 'alerts')).toEqual([r])
+    expect(await tokenA.next(isData)).toEqual({ type: 'data', channel: 'alerts', data: { alerts: [r, p] }, seq })
+  })
+
+  it('sends new tokens to every tokens subscriber', async () => {
+    const c = await subscribed('tokens')
+    const t = token(C)
+    const seq = await server.app.bus.publish('tokens', { kind: 'data', items: [t] })
+    expect(await c.next(isData)).toEqual({ type: 'data', channel: 'tokens', data: { tokens: [t] }, seq })
+  })
+
+  it('encodes each distinct selection once, however many clients share it', async () => {
+    const group = await Promise.all([1, 2, 3, 4].map(() => subscribed('prices', { tokens: [C] })))
+    const other = await subscribed('prices', { tokens: [B] })
+    const before = server.app.gateway.hub.stats()
+    await server.app.bus.publish('prices', { kind: 'data', items: [price(C), price(B), price(A)] })
+    await Promise.all([...group, other].map((c) => c.next(isData)))
+    const after = server.app.gateway.hub.stats()
+    expect(after.framesEncoded - before.framesEncoded).toBe(2 + 1)
+    expect(after.itemsEncoded - before.itemsEncoded).toBe(3)
+  })
+
+  it('announces a reorg to the channel subscribers with its seq', async () => {
+    const c = await subscribed('trades', { tokens: [A] })
+    const seq = await server.app.bus.publish('trades', { kind: 'reorg', fromBlock: 10, toBlock: 12, txHashes: ['0xaa'] })
+    expect(await c.next()).toEqual({ type: 'reorg', channel: 'trades', seq, fromBlock: 10, toBlock: 12, txHashes: ['0xaa'] })
+  })
+})
+
+describe('snapshots and resume', () => {
+  it('sends a prices snapshot of known tokens on subscribe', async () => {
+    await server.app.state.setPrices([price(A, 1.5), price(B, 2.5)])
+    const c = await connect(server.url)
+    open.push(c)
+    c.send({ type: 'subscribe', channel: 'prices', params: { tokens: [A, C] } })
+    expect(await c.next()).toMatchObject({ type: 'subscribed' })
+    const snap = await c.next()
+    expect(snap).toMatchObject({ type: 'data', channel: 'prices', snapshot: true, seq: expect.any(Number) })
+    expect(items(snap, 'prices')).toEqual([price(A, 1.5)])
+  })
+
+  it('sends recent launches, newest first, when includeRecent is true', async () => {
+    const older = token(A, 1)
+    const newer = token(B, 2)
+    await server.app.state.addToken(older)
+    await server.app.state.addToken(newer)
+    const c = await subscribed('tokens', { includeRecent: true })
+    const snap = await c.next()
+    expect(snap).toMatchObject({ type: 'data', channel: 'tokens', snapshot: true })
+    expect(items(snap, 'tokens').slice(0, 2)).toEqual([newer, older])
+  })
+
+  it('replays what a client missed since a seq, in order, then continues live without repeats', async () => {
+    const first = await server.app.bus.publish('trades', { kind: 'data', items: [trade(A)] })
+    const missed = [trade(A), trade(B), trade(A)]
+    for (const t of missed) await server.app.bus.publish('trades', { kind: 'data', items: [t] })
+    const c = await connect(server.url)
+    open.push(c)
+    c.send({ type: 'subscribe', channel: 'trades', params: { tokens: [A], since: first } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: [A], wallets: [] }, resumed: true })
+    expect(items(await c.next(), 'trades')).toEqual([missed[0]])
+    expect(items(await c.next(), 'trades')).toEqual([missed[2]])
+    const live = trade(A)
+    const seq = await server.app.bus.publish('trades', { kind: 'data', items: [live] })
+    expect(await c.next()).toEqual({ type: 'data', channel: 'trades', data: { trades: [live] }, seq })
+  })
+
+  it('says resumed: false when history no longer reaches back', async () => {
+    const small = await startTestServer({ HISTORY_SIZE: '2' })
+    try {
+      for (let i = 0; i < 5; i++) await small.app.bus.publish('trades', { kind: 'data', items: [trade(A)] })
+      const c = await connect(small.url)
+      c.send({ type: 'subscribe', channel: 'trades', params: { tokens: ['*'], since: 1 } })
+      expect(await c.next()).toMatchObject({ type: 'subscribed', resumed: false })
+      expect((await c.next()).seq).toBe(4)
+      expect((await c.next()).seq).toBe(5)
+      await c.close()
+    } finally {
+      await small.stop()
+    }
+  })
+})

@@ -1,0 +1,18 @@
+import { pino } from 'pino'
+import { createApp, type App } from '../../src/app.js'
+import { parseConfig } from '../../src/config/config.js'
+
+export type TestServer = { app: App; port: number; url: string; stop(): Promise<void> }
+
+/**
+ * Starts the whole app on an ephemeral port on 127.0.0.1 with quiet logs.
+ *
+ * @example
+ * const server = await startTestServer({ HEARTBEAT_INTERVAL_MS: '1000' })
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env })
+  const app = createApp(config, pino({ level: config.LOG_LEVEL }))
+  const port = await app.start()
+  return { app, port, url: `ws://127.0.0.1:${port}`, stop: () => app.stop() }
+}
