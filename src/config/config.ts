@@ -35,6 +35,26 @@ function url(protocols: string[]) {
     )
 }
 
+function addressList() {
+  return z
+    .string()
+    .trim()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every((a) => /^0x[0-9a-fA-F]{40}$/.test(a)), { message: 'must be a comma-separated list of 0x addresses' })
+}
+
+/** `Name=0xfactory,Other=0xfactory` → [{ name, factory }]. */
+function dexList() {
+  return z
+    .string()
+    .trim()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean).map((entry) => entry.split('=').map((x) => x.trim())))
+    .refine((list) => list.every((e) => e.length === 2 && e[0]!.length > 0 && /^0x[0-9a-fA-F]{40}$/.test(e[1]!)), {
+      message: 'must be a comma-separated list of Name=0xFactoryAddress',
+    })
+    .transform((list) => list.map(([name, factory]) => ({ name: name!, factory: factory! })))
+}
+
 /** Every environment variable the server reads, with its default. The README's configuration table mirrors this. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
@@ -45,6 +65,29 @@ export const envSchema = z.object({
   CORE_RPC_URL: url(['http:', 'https:']).optional(),
   CORE_WS_URL: url(['ws:', 'wss:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  CORE_NETWORK: z
+    .enum(['mainnet', 'testnet', 'devnet', 'embedded', 'none'], { message: 'must be mainnet, testnet, devnet, embedded or none' })
+    .optional(),
+  DEXES: dexList().optional(),
+  QUOTE_TOKENS: addressList().optional(),
+  USD_TOKENS: addressList().optional(),
+  LAUNCHERS: addressList().optional(),
+  FINALITY_DEPTH: int(1, 10_000).optional(),
+  START_BLOCK: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  BACKFILL_BLOCKS: int(0, 10_000_000).default(1200),
+  POLL_INTERVAL_MS: int(50, 600_000).optional(),
+  MAX_BLOCK_RANGE: int(1, 1_000_000).default(2000),
+  CHECKPOINT_FILE: z.string().trim().min(1).optional(),
+  DEVNET_RPC_PORT: int(0, 65535).default(8545),
+  DEVNET_BLOCK_TIME: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { message: 'must be a number of seconds (0 = automine)' })
+    .transform(Number)
+    .default(1),
+  DEVNET_FILE: z.string().trim().min(1).default('.data/devnet.json'),
+  SIMULATOR: bool().default(true),
+  SIM_SEED: int(0, 2 ** 31 - 1).default(1),
   HEARTBEAT_INTERVAL_MS: int(1000, 3_600_000).default(30_000),
   HISTORY_SIZE: int(0, 1_000_000).default(1000),
   RECENT_TOKENS: int(0, 1000).default(50),
