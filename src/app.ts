@@ -1,8 +1,10 @@
 import type { Logger } from 'pino'
 import type { Bus } from './bus/bus.js'
 import { createMemoryBus } from './bus/memoryBus.js'
+import { openChainSource, type ChainSource } from './chainSource.js'
 import type { Config } from './config/config.js'
 import { createGateway, type Gateway } from './gateway/gateway.js'
+import { runIndexer, type RunningIndexer } from './indexer/runIndexer.js'
 import { createMemoryStateStore, type WritableStateStore } from './state/stateStore.js'
 
 export type App = {
@@ -13,10 +15,12 @@ export type App = {
   readonly bus: Bus
   readonly state: WritableStateStore
   readonly gateway: Gateway
+  /** The chain being followed, once started (null without a chain). */
+  chain(): ChainSource | null
 }
 
 /**
- * Wires the parts of one process from the config: bus, state store, gateway (and, later, the indexer).
+ * Wires the parts of one process from the config: bus, state store, gateway, and the chain indexer.
  *
  * @example
  * const app = createApp(config, logger)
@@ -25,11 +29,34 @@ export type App = {
 export function createApp(config: Config, logger: Logger): App {
   const bus = createMemoryBus({ historySize: config.HISTORY_SIZE, logger })
   const state = createMemoryStateStore({ recentLimit: config.RECENT_TOKENS })
-  const gateway = createGateway({ config, bus, state, logger })
+  let source: ChainSource | null = null
+  let indexer: RunningIndexer | null = null
+  const gateway = createGateway({ config, bus, state, logger, health: () => (indexer ? { chain: jsonSafe(indexer.status()) } : {}) })
   let stopping: Promise<void> | undefined
+
+  async function startChain(): Promise<void> {
+    if (config.ROLE === 'gateway') return
+    source = await openChainSource(config, logger)
+    if (!source) {
+      logger.warn('no chain configured (CORE_NETWORK=none): serving the protocol with nothing to publish')
+      return
+    }
+    indexer = await runIndexer({
+      settings: source.settings,
+      bus,
+      state,
+      checkpoint: source.checkpoint,
+      logger,
+      ...(config.START_BLOCK !== undefined ? { startBlock: BigInt(config.START_BLOCK) } : {}),
+      backfillBlocks: config.BACKFILL_BLOCKS,
+      maxBlockRange: config.MAX_BLOCK_RANGE,
+    })
+  }
 
   async function stop(): Promise<void> {
     await gateway.close(config.SHUTDOWN_TIMEOUT_MS)
+    await indexer?.stop()
+    await source?.stop()
     await bus.close()
   }
 
@@ -37,12 +64,19 @@ export function createApp(config: Config, logger: Logger): App {
     bus,
     state,
     gateway,
+    chain: () => source,
     async start() {
       const port = await gateway.listen()
       logger.info({ port, host: config.HOST, role: config.ROLE }, `listening on ws://localhost:${port}`)
-      if (!config.CORE_RPC_URL) logger.warn('no chain configured (CORE_RPC_URL unset): serving the protocol with nothing to publish')
+      await startChain()
+      if (source) logger.info({ rpcUrl: source.settings.rpcUrl, network: source.settings.network }, `streaming ${source.settings.network} data on ws://localhost:${port}`)
       return port
     },
     stop: () => (stopping ??= stop()),
   }
+}
+
+/** Status objects hold bigints; /health is JSON. */
+function jsonSafe(value: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as Record<string, unknown>
 }

@@ -11,7 +11,7 @@ export type TestServer = { app: App; port: number; url: string; stop(): Promise<
  * const server = await startTestServer({ HEARTBEAT_INTERVAL_MS: '1000' })
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env })
+  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', CORE_NETWORK: 'none', ...env })
   const app = createApp(config, pino({ level: config.LOG_LEVEL }))
   const port = await app.start()
   return { app, port, url: `ws://127.0.0.1:${port}`, stop: () => app.stop() }
