@@ -2,8 +2,11 @@ import type { Logger } from 'pino'
 import type { Bus } from './bus/bus.js'
 import { createMemoryBus } from './bus/memoryBus.js'
 import { openChainSource, type ChainSource } from './chainSource.js'
+import type { AlertThresholds } from './alerts/rules.js'
 import type { Config } from './config/config.js'
+import type { ChainSettings } from './config/networks.js'
 import { createGateway, type Gateway } from './gateway/gateway.js'
+import { tokenRoutes } from './gateway/tokenRoutes.js'
 import { runIndexer, type RunningIndexer } from './indexer/runIndexer.js'
 import { createMemoryStateStore, type WritableStateStore } from './state/stateStore.js'
 
@@ -31,7 +34,14 @@ export function createApp(config: Config, logger: Logger): App {
   const state = createMemoryStateStore({ recentLimit: config.RECENT_TOKENS })
   let source: ChainSource | null = null
   let indexer: RunningIndexer | null = null
-  const gateway = createGateway({ config, bus, state, logger, health: () => (indexer ? { chain: jsonSafe(indexer.status()) } : {}) })
+  const gateway = createGateway({
+    config,
+    bus,
+    state,
+    logger,
+    health: () => (indexer ? { chain: jsonSafe(indexer.status()) } : {}),
+    routes: tokenRoutes(state, config.RECENT_TOKENS),
+  })
   let stopping: Promise<void> | undefined
 
   async function startChain(): Promise<void> {
@@ -50,6 +60,7 @@ export function createApp(config: Config, logger: Logger): App {
       ...(config.START_BLOCK !== undefined ? { startBlock: BigInt(config.START_BLOCK) } : {}),
       backfillBlocks: config.BACKFILL_BLOCKS,
       maxBlockRange: config.MAX_BLOCK_RANGE,
+      thresholds: alertThresholds(config, source.settings),
     })
   }
 
@@ -73,6 +84,23 @@ export function createApp(config: Config, logger: Logger): App {
       return port
     },
     stop: () => (stopping ??= stop()),
+  }
+}
+
+/** The alert rules' thresholds: env values, with the network's USD scale where env is silent. */
+export function alertThresholds(config: Config, settings: ChainSettings): AlertThresholds {
+  return {
+    pricePercent: config.ALERT_PRICE_PERCENT,
+    priceWindowSec: config.ALERT_PRICE_WINDOW_SEC,
+    volumeMultiplier: config.ALERT_VOLUME_MULTIPLIER,
+    volumeWindowSec: config.ALERT_VOLUME_WINDOW_SEC,
+    volumeMinUsd: settings.volumeMinUsd,
+    whaleUsd: settings.whaleUsd,
+    whalePoolPercent: config.ALERT_WHALE_POOL_PERCENT,
+    rugPercent: config.ALERT_RUG_PERCENT,
+    rugWindowSec: config.ALERT_RUG_WINDOW_SEC,
+    rugSellPercent: config.ALERT_RUG_SELL_PERCENT,
+    cooldownSec: config.ALERT_COOLDOWN_SEC,
   }
 }
 

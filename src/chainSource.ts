@@ -25,6 +25,9 @@ export function devnetSettings(config: Config, deployment: Deployment, network: 
     launchers: [deployment.launcher],
     finalityDepth: 12,
     pollIntervalMs: 250,
+    dayBlocks: 86_400,
+    whaleUsd: 100,
+    volumeMinUsd: 50,
   }
   const urls = { CORE_RPC_URL: config.CORE_RPC_URL ?? deployment.rpcUrl, CORE_WS_URL: config.CORE_WS_URL ?? deployment.wsUrl }
   return resolveChainSettings({ ...config, ...urls }, network, preset)

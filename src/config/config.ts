@@ -10,6 +10,17 @@ function int(min: number, max: number) {
     .pipe(z.number().int().min(min, { message: `must be an integer ${min}-${max}` }).max(max, { message: `must be an integer ${min}-${max}` }))
 }
 
+/** Parses an env string as a decimal number within bounds. */
+function num(min: number, max: number) {
+  const message = `must be a number ${min}-${max}`
+  return z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/, { message })
+    .transform(Number)
+    .pipe(z.number().min(min, { message }).max(max, { message }))
+}
+
 function bool() {
   return z
     .string()
@@ -88,6 +99,18 @@ export const envSchema = z.object({
   DEVNET_FILE: z.string().trim().min(1).default('.data/devnet.json'),
   SIMULATOR: bool().default(true),
   SIM_SEED: int(0, 2 ** 31 - 1).default(1),
+  REBUILD_BLOCKS: int(0, 10_000_000).optional(),
+  ALERT_PRICE_PERCENT: num(0.1, 10_000).default(20),
+  ALERT_PRICE_WINDOW_SEC: int(60, 86_400).default(300),
+  ALERT_VOLUME_MULTIPLIER: num(1, 1000).default(5),
+  ALERT_VOLUME_WINDOW_SEC: int(60, 7200).default(300),
+  ALERT_VOLUME_MIN_USD: num(0, 1e12).optional(),
+  ALERT_WHALE_USD: num(0, 1e12).optional(),
+  ALERT_WHALE_POOL_PERCENT: num(0.01, 100).default(5),
+  ALERT_RUG_PERCENT: num(1, 100).default(50),
+  ALERT_RUG_WINDOW_SEC: int(0, 86_400).default(600),
+  ALERT_RUG_SELL_PERCENT: num(0.01, 100).default(20),
+  ALERT_COOLDOWN_SEC: int(0, 86_400).default(300),
   HEARTBEAT_INTERVAL_MS: int(1000, 3_600_000).default(30_000),
   HISTORY_SIZE: int(0, 1_000_000).default(1000),
   RECENT_TOKENS: int(0, 1000).default(50),

@@ -14,6 +14,11 @@ export type ChainSettings = {
   launchers: Address[]
   finalityDepth: number
   pollIntervalMs: number
+  /** Blocks in 24 h: how far back a (re)start replays to rebuild the 24 h market windows. */
+  dayBlocks: number
+  /** USD thresholds that depend on the market's size (overridable by ALERT_WHALE_USD, ALERT_VOLUME_MIN_USD). */
+  whaleUsd: number
+  volumeMinUsd: number
 }
 
 type Preset = Omit<ChainSettings, 'network' | 'rpcUrl' | 'wsUrl'> & { rpcUrl?: string; wsUrl?: string }
@@ -38,6 +43,9 @@ export const mainnet: Preset = {
   launchers: [],
   finalityDepth: 21,
   pollIntervalMs: 3000,
+  dayBlocks: 28_800,
+  whaleUsd: 10_000,
+  volumeMinUsd: 5_000,
 }
 
 /** Core testnet: no DEX preset; set DEXES, QUOTE_TOKENS and USD_TOKENS. */
@@ -49,6 +57,9 @@ export const testnet: Preset = {
   launchers: [],
   finalityDepth: 21,
   pollIntervalMs: 3000,
+  dayBlocks: 28_800,
+  whaleUsd: 10_000,
+  volumeMinUsd: 5_000,
 }
 
 /** Which network the config selects: explicit CORE_NETWORK, else mainnet with an RPC URL, else the embedded devnet. */
@@ -77,5 +88,8 @@ export function resolveChainSettings(config: Config, network: ChainSettings['net
     launchers: checksummed(config.LAUNCHERS, preset.launchers),
     finalityDepth: config.FINALITY_DEPTH ?? preset.finalityDepth,
     pollIntervalMs: config.POLL_INTERVAL_MS ?? preset.pollIntervalMs,
+    dayBlocks: config.REBUILD_BLOCKS ?? preset.dayBlocks,
+    whaleUsd: config.ALERT_WHALE_USD ?? preset.whaleUsd,
+    volumeMinUsd: config.ALERT_VOLUME_MIN_USD ?? preset.volumeMinUsd,
   }
 }

@@ -16,15 +16,16 @@ export function sendHttpError(res: ServerResponse, status: number, code: string,
 }
 
 /**
- * Builds the HTTP request handler from exact-path GET routes; anything else is a JSON 404 (or 405).
+ * Builds the HTTP request handler from GET routes: exact paths, or a prefix ending in `/*` that
+ * matches everything below it. Anything else is a JSON 404 (or 405).
  *
  * @example
- * createHttpHandler({ '/health': (req, res) => sendJsonResponse(res, 200, { status: 'ok' }) })
+ * createHttpHandler({ '/health': (req, res) => sendJsonResponse(res, 200, { status: 'ok' }), '/tokens/*': tokenRoute })
  */
 export function createHttpHandler(routes: Record<string, Route>, onError: (err: unknown) => void) {
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost')
-    const route = routes[url.pathname]
+    const route = routes[url.pathname] ?? prefixRoute(routes, url.pathname)
     if (!route) return sendHttpError(res, 404, ErrorCode.notFound, `no route for ${url.pathname}`)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD')
@@ -35,4 +36,12 @@ export function createHttpHandler(routes: Record<string, Route>, onError: (err: 
       if (!res.headersSent) sendHttpError(res, 500, ErrorCode.internal, 'internal error')
     })
   }
+}
+
+function prefixRoute(routes: Record<string, Route>, path: string): Route | undefined {
+  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+    const route = routes[`${path.slice(0, i)}/*`]
+    if (route) return route
+  }
+  return undefined
 }

@@ -125,3 +125,34 @@ describe('reorg', () => {
     }
   })
 })
+
+describe('market state across a restart', () => {
+  it('gives the same 24 h stats as a server that never stopped', async () => {
+    const { token: fresh } = await devnet.actions.launchToken({ wallet: devnet.wallets[0]!, name: 'Steady', symbol: 'STD', supply: parseEther('1000000'), liquidityCore: parseEther('500'), liquidityTokens: parseEther('500000') })
+    const steady = await startTestServer(await serverEnv())
+    const envB = await serverEnv()
+    let restarted = await startTestServer(envB)
+    const trade = (core: string) => devnet.actions.buy({ wallet: devnet.wallets[1]!, token: fresh, amountCore: parseEther(core) })
+    const processed = async (s: TestServer) => ((await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as { chain: { processed: number } }).chain.processed
+    try {
+      await trade('3')
+      await restarted.stop()
+      await trade('5')
+      const { amountOut } = await trade('2')
+      await devnet.actions.sell({ wallet: devnet.wallets[1]!, token: fresh, amountTokens: amountOut })
+      restarted = await startTestServer(envB)
+      await trade('1')
+      const head = Number(await devnet.wallets[0]!.client.getBlockNumber())
+      await expect.poll(() => processed(steady), { timeout: 15_000 }).toBeGreaterThanOrEqual(head)
+      await expect.poll(() => processed(restarted), { timeout: 15_000 }).toBeGreaterThanOrEqual(head)
+      const [a] = await steady.app.state.prices([fresh])
+      const [b] = await restarted.app.state.prices([fresh])
+      expect(a).toMatchObject({ buys24h: 4, sells24h: 1 })
+      expect(a!['volume24h']).toBeGreaterThan(10)
+      expect(b).toEqual(a)
+    } finally {
+      await restarted.stop()
+      await steady.stop()
+    }
+  })
+})
