@@ -23,6 +23,9 @@ export type ChainSettings = {
 
 type Preset = Omit<ChainSettings, 'network' | 'rpcUrl' | 'wsUrl'> & { rpcUrl?: string; wsUrl?: string }
 
+/** Core's 3 s blocks: confirmations, polling and a day of blocks; USD thresholds sized for mainnet. */
+const coreTiming = { launchers: [], finalityDepth: 21, pollIntervalMs: 3000, dayBlocks: 28_800, whaleUsd: 10_000, volumeMinUsd: 5_000 }
+
 /** Core mainnet (chain id 1116). Sources: DESIGN.md "Chain facts"; verify on scan.coredao.org. */
 export const mainnet: Preset = {
   rpcUrl: 'https://rpc.coredao.org',
@@ -40,12 +43,7 @@ export const mainnet: Preset = {
     '0xa4151B2B3e269645181dCcF2D426cE75fcbDeca9', // USDC, 6 dp
     '0x81bCEa03678D1CEF4830942227720D542Aa15817', // USDT (IceCreamSwap bridge), 18 dp
   ].map((a) => getAddress(a)),
-  launchers: [],
-  finalityDepth: 21,
-  pollIntervalMs: 3000,
-  dayBlocks: 28_800,
-  whaleUsd: 10_000,
-  volumeMinUsd: 5_000,
+  ...coreTiming,
 }
 
 /** Core testnet: no DEX preset; set DEXES, QUOTE_TOKENS and USD_TOKENS. */
@@ -54,12 +52,7 @@ export const testnet: Preset = {
   dexes: [],
   quoteTokens: [],
   usdTokens: [],
-  launchers: [],
-  finalityDepth: 21,
-  pollIntervalMs: 3000,
-  dayBlocks: 28_800,
-  whaleUsd: 10_000,
-  volumeMinUsd: 5_000,
+  ...coreTiming,
 }
 
 /** Which network the config selects: explicit CORE_NETWORK, else mainnet with an RPC URL, else the embedded devnet. */

@@ -3,7 +3,7 @@ import { formatEther, parseEther, type Address } from 'viem'
 import { coreMemePairAbi } from '../../src/devnet/abis.js'
 import { startDevnet, type DevnetFixture } from '../support/devnet.js'
 import { startTestServer, type TestServer } from '../support/server.js'
-import { connect, type Received, type TestClient } from '../support/wsClient.js'
+import { connect, subscribe, type Received, type TestClient } from '../support/wsClient.js'
 
 let devnet: DevnetFixture
 let server: TestServer
@@ -25,13 +25,7 @@ afterAll(async () => {
   await devnet?.stop()
 })
 
-async function subscribed(channel: string, params?: unknown) {
-  const c = await connect(server.url)
-  open.push(c)
-  c.send({ type: 'subscribe', channel, params })
-  await c.next((m) => m.type === 'subscribed')
-  return c
-}
+const subscribed = (channel: string, params?: unknown) => subscribe(server.url, channel, params, open)
 
 const isData = (m: Received) => m.type === 'data'
 const itemsOf = (m: Received) => Object.values(m['data'] as Record<string, Record<string, unknown>[]>)[0]!

@@ -70,3 +70,18 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
   const hello = await next((m) => m.type === 'connected')
   return { ...client, clientId: String(hello['clientId']) }
 }
+
+/**
+ * Connects, subscribes and waits for the acknowledgement; the client is added to `track` so the
+ * test can close it.
+ *
+ * @example
+ * const c = await subscribe(server.url, 'trades', { tokens: ['*'] }, open)
+ */
+export async function subscribe(url: string, channel: string, params: unknown, track: TestClient[]): Promise<TestClient> {
+  const c = await connect(url)
+  track.push(c)
+  c.send({ type: 'subscribe', channel, params })
+  await c.next((m) => m.type === 'subscribed')
+  return c
+}
