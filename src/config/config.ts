@@ -66,6 +66,35 @@ function dexList() {
     .transform((list) => list.map(([name, factory]) => ({ name: name!, factory: factory! })))
 }
 
+/** `https://a.example,http://localhost:5173` → normalized origins (scheme://host[:port]). */
+function originList() {
+  const isOrigin = (v: string) => {
+    try {
+      const u = new URL(v)
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search && !u.hash && !u.username
+    } catch {
+      return false
+    }
+  }
+  return z
+    .string()
+    .trim()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every(isOrigin), { message: 'must be a comma-separated list of origins like https://app.example.com' })
+    .transform((list) => list.map((v) => new URL(v).origin))
+}
+
+/** `false` (0), `true` (1) or a number of proxy hops whose X-Forwarded-For entries to trust. */
+function proxyHops() {
+  const message = 'must be true, false or a number of proxy hops 0-10'
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => /^(true|false|yes|no|\d{1,2})$/.test(v) && !(/^\d+$/.test(v) && Number(v) > 10), { message })
+    .transform((v) => (v === 'true' || v === 'yes' ? 1 : v === 'false' || v === 'no' ? 0 : Number(v)))
+}
+
 /** Every environment variable the server reads, with its default. The README's configuration table mirrors this. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
@@ -115,6 +144,25 @@ export const envSchema = z.object({
   HISTORY_SIZE: int(0, 1_000_000).default(1000),
   RECENT_TOKENS: int(0, 1000).default(50),
   SHUTDOWN_TIMEOUT_MS: int(100, 60_000).default(8000),
+  // Limits and security (README "Security"): every limit, its default, and the auth settings.
+  RATE_LIMIT_PER_MIN: int(1, 1_000_000).default(100),
+  RATE_LIMIT_BURST: int(1, 1_000_000).default(20),
+  RATE_LIMIT_CLOSE_AFTER: int(1, 1_000_000).default(50),
+  RATE_LIMIT_PREMIUM_PER_MIN: int(1, 1_000_000).default(1000),
+  MAX_CONNECTIONS: int(1, 1_000_000).default(18_000),
+  MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(50),
+  TRUST_PROXY: proxyHops().default(0),
+  ALLOWED_ORIGINS: originList().optional(),
+  MAX_PAYLOAD_BYTES: int(256, 16_777_216).default(16_384),
+  PER_MESSAGE_DEFLATE: bool().default(false),
+  MAX_TOKENS_PER_CONNECTION: int(1, 1_000_000).default(500),
+  MAX_TOKENS_PER_CONNECTION_PREMIUM: int(1, 1_000_000).default(5000),
+  MAX_QUEUED_BYTES: int(65_536, 1_073_741_824).default(4_194_304),
+  JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters (256 bits for HS256)' }).optional(),
+  JWT_JWKS_URL: url(['http:', 'https:']).optional(),
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  JWT_CLOCK_TOLERANCE_SEC: int(0, 3600).default(5),
   PRETTY_LOGS: bool().optional(),
 })
 
@@ -143,7 +191,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '?')
     const got = input[name]
-    return `${name} ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`
+    return `${name} ${issue.message}${got === undefined || /SECRET/.test(name) ? '' : `, got ${JSON.stringify(got)}`}`
   })
   throw new ConfigError(lines.join('\n'))
 }

@@ -11,6 +11,8 @@ export type ChannelRule<C extends Channel> = {
   keysFor(item: ChannelItems[C]): string[]
   /** A post-filter for what an index key cannot express (thresholds); undefined when every keyed client matches. */
   accept?(params: ChannelParams[C], item: ChannelItems[C]): boolean
+  /** Where only the newest item per key matters (prices: per token), the key; a slow client's queue keeps the newest. */
+  replaceKey?(item: ChannelItems[C]): string
   /** Params after subscribing again: lists are merged, scalars take the newest value. */
   merge(current: ChannelParams[C], next: ChannelParams[C]): ChannelParams[C]
   /** Params after an unsubscribe naming some entries; null when nothing is left. */
@@ -35,6 +37,7 @@ function without<T extends string>(list: readonly T[], removed: readonly string[
 const prices: ChannelRule<'prices'> = {
   keysOf: (p) => p.tokens.map(tokenKey),
   keysFor: (item) => [WILDCARD, tokenKey(item.tokenAddress)],
+  replaceKey: (item) => item.tokenAddress,
   merge: (a, b) => ({ tokens: union(a.tokens, b.tokens) }),
   remove(current, removed) {
     const tokens = without(current.tokens, removed.tokens)

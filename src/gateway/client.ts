@@ -1,9 +1,11 @@
 import type { WebSocket } from 'ws'
 import type { ChannelParams } from '../protocol/clientMessages.js'
 import type { Channel } from '../protocol/items.js'
+import type { Tier } from '../protocol/tiers.js'
+import type { Frame, Outbox } from './outbox.js'
+import type { RateLimiter } from './rateLimiter.js'
 
-/** A frame ready for the wire: encoded once, shared by every client that receives it. */
-export type Frame = { seq: number; bytes: Buffer }
+export type { Frame } from './outbox.js'
 
 /** One connected WebSocket client and its subscriptions. */
 export type Client = {
@@ -16,24 +18,60 @@ export type Client = {
   readonly lastSeq: Map<Channel, number>
   /** Frames held back per channel while a snapshot or replay is being sent. */
   readonly held: Map<Channel, Frame[]>
+  /** The single send path: queued, coalesced and capped per client. */
+  readonly outbox: Outbox
+  /** Messages per minute this client may send. */
+  readonly limiter: RateLimiter
+  /** `free` until a valid premium token is presented (irrelevant when auth is off). */
+  tier: Tier
+  /** When the token behind `tier` expires (Unix seconds); null without a token. */
+  expiresAt: number | null
+  /** Cancels the pending expiry of a premium token. */
+  cancelExpiry?: (() => void) | undefined
+  /** The server decided to close this client: its later frames are ignored. */
+  closing: boolean
   /** Answered the last protocol ping. */
   alive: boolean
   /** Serializes the handling of this client's messages. */
   queue: Promise<void>
 }
 
-export function createClient(id: string, ws: WebSocket, ip: string): Client {
-  return { id, ws, ip, subs: new Map(), lastSeq: new Map(), held: new Map(), alive: true, queue: Promise.resolve() }
+export type ClientInit = { id: string; ws: WebSocket; ip: string; outbox: Outbox; limiter: RateLimiter }
+
+export function createClient({ id, ws, ip, outbox, limiter }: ClientInit): Client {
+  return {
+    id,
+    ws,
+    ip,
+    outbox,
+    limiter,
+    tier: 'free',
+    expiresAt: null,
+    subs: new Map(),
+    lastSeq: new Map(),
+    held: new Map(),
+    closing: false,
+    alive: true,
+    queue: Promise.resolve(),
+  }
 }
 
-/** Sends one encoded message if the socket is still open. */
-export function sendRaw(client: Client, bytes: Buffer | string): void {
-  if (client.ws.readyState === client.ws.OPEN) client.ws.send(bytes, { binary: false })
+/**
+ * Runs `task` after everything already queued for this client (messages are handled in order);
+ * a failure goes to `onError` and never breaks the queue.
+ */
+export function enqueue(client: Client, task: () => void | Promise<void>, onError: (err: unknown) => void): void {
+  client.queue = client.queue.then(task).catch(onError)
+}
+
+/** Queues one encoded message; `channel` when it belongs to a channel's stream (snapshot, replay). */
+export function sendRaw(client: Client, bytes: Buffer | string, channel?: Channel): void {
+  client.outbox.send(bytes, channel)
 }
 
 /** Sends a server message object (replies, errors: rare messages, encoded per client). */
-export function sendJson(client: Client, message: object): void {
-  sendRaw(client, JSON.stringify(message))
+export function sendJson(client: Client, message: object, channel?: Channel): void {
+  sendRaw(client, JSON.stringify(message), channel)
 }
 
 /**
@@ -48,7 +86,7 @@ export function deliver(client: Client, channel: Channel, frame: Frame): void {
   }
   if (frame.seq <= (client.lastSeq.get(channel) ?? 0)) return
   client.lastSeq.set(channel, frame.seq)
-  sendRaw(client, frame.bytes)
+  client.outbox.sendFrame(channel, frame)
 }
 
 /** Starts holding live frames for a channel (before a snapshot or a replay). */

@@ -2,19 +2,56 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws'
+import { createTokenVerifier } from '../auth/jwt.js'
 import type { Bus } from '../bus/bus.js'
 import type { Config } from '../config/config.js'
 import { CloseCode } from '../protocol/errors.js'
 import { unixSeconds } from '../protocol/serverMessages.js'
 import type { StateStore } from '../state/stateStore.js'
+import { createAdmission, type Admitted } from './admission.js'
 import { createClient, sendJson, type Client } from './client.js'
+import type { Policy } from './entitlements.js'
+import { applyGrant } from './grants.js'
 import { createHttpHandler, sendJsonResponse, type Route } from './http.js'
 import { createHub, type Hub } from './hub.js'
+import { createFlusher, createOutbox } from './outbox.js'
+import { createRateLimiter } from './rateLimiter.js'
 import { handleFrame, type SessionDeps } from './session.js'
+import { startHeartbeat } from './heartbeat.js'
+
+/** How long a slow consumer closed with 4008 may take to read its close frame before it is cut. */
+const SLOW_CLOSE_GRACE_MS = 5000
+
+export type GatewayConfig = Pick<
+  Config,
+  | 'HOST'
+  | 'WS_PORT'
+  | 'HEARTBEAT_INTERVAL_MS'
+  | 'RECENT_TOKENS'
+  | 'ROLE'
+  | 'RATE_LIMIT_PER_MIN'
+  | 'RATE_LIMIT_BURST'
+  | 'RATE_LIMIT_CLOSE_AFTER'
+  | 'RATE_LIMIT_PREMIUM_PER_MIN'
+  | 'MAX_CONNECTIONS'
+  | 'MAX_CONNECTIONS_PER_IP'
+  | 'TRUST_PROXY'
+  | 'ALLOWED_ORIGINS'
+  | 'MAX_PAYLOAD_BYTES'
+  | 'PER_MESSAGE_DEFLATE'
+  | 'MAX_TOKENS_PER_CONNECTION'
+  | 'MAX_TOKENS_PER_CONNECTION_PREMIUM'
+  | 'MAX_QUEUED_BYTES'
+  | 'JWT_SECRET'
+  | 'JWT_JWKS_URL'
+  | 'JWT_ISSUER'
+  | 'JWT_AUDIENCE'
+  | 'JWT_CLOCK_TOLERANCE_SEC'
+>
 
 export type GatewayOptions = {
-  config: Pick<Config, 'HOST' | 'WS_PORT' | 'HEARTBEAT_INTERVAL_MS' | 'RECENT_TOKENS' | 'ROLE'>
+  config: GatewayConfig
   bus: Bus
   state: StateStore
   logger: Logger
@@ -24,18 +61,58 @@ export type GatewayOptions = {
   routes?: Record<string, Route>
 }
 
+/** Counters of the limits at work. */
+export type GatewayStats = {
+  /** Clients closed with 4008 (slow consumer). */
+  slowConsumers: number
+  /** Clients closed with 1008 (kept sending past the rate limit). */
+  floodCloses: number
+  /** Upgrades refused, by error code. */
+  refusedUpgrades: Readonly<Record<string, number>>
+  /** Bytes queued in every client's outbox now (not yet handed to a socket). */
+  queuedBytes: number
+  /** The largest backlog of one client now: its queued bytes plus its socket's buffered bytes. */
+  largestBacklogBytes: number
+}
+
 export type Gateway = {
   /** Starts listening; resolves to the bound port (useful with port 0). */
   listen(): Promise<number>
   /** Stops accepting, closes every client with 1001 and releases everything. Idempotent. */
   close(timeoutMs?: number): Promise<void>
   connections(): number
+  stats(): GatewayStats
   readonly server: Server
   readonly hub: Hub
 }
 
+/** permessage-deflate when enabled: no context takeover (bounded memory); inbound size bounded by maxPayload after inflation. */
+function deflateOptions(enabled: boolean): PerMessageDeflateOptions | false {
+  return enabled ? { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true, concurrencyLimit: 10 } : false
+}
+
+/** Closes a client whose backlog passed MAX_QUEUED_BYTES (its queue is already dropped) and stops routing to it. */
+function dropSlowConsumer(client: Client, hub: Hub, logger: Logger, count: () => void): void {
+  count()
+  client.closing = true
+  logger.warn({ clientId: client.id, ip: client.ip }, 'slow consumer: closing with 4008')
+  hub.removeClient(client)
+  client.ws.close(CloseCode.slowConsumer, 'slow consumer')
+  const cut = setTimeout(() => client.ws.terminate(), SLOW_CLOSE_GRACE_MS)
+  client.ws.once('close', () => clearTimeout(cut))
+}
+
+function policyOf(config: GatewayConfig, authEnabled: boolean): Policy {
+  return {
+    authEnabled,
+    free: { ratePerMin: config.RATE_LIMIT_PER_MIN, maxTokens: config.MAX_TOKENS_PER_CONNECTION },
+    premium: { ratePerMin: config.RATE_LIMIT_PREMIUM_PER_MIN, maxTokens: config.MAX_TOKENS_PER_CONNECTION_PREMIUM },
+  }
+}
+
 /**
- * The HTTP + WebSocket front: one port, `/health`, the JSON protocol, heartbeats.
+ * The HTTP + WebSocket front: one port, `/health`, the JSON protocol, heartbeats, and the limits
+ * (admission, rate, subscriptions, slow consumers; see the README's Security section).
  *
  * @example
  * const gateway = createGateway({ config, bus, state, logger })
@@ -45,9 +122,23 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { config, bus, state, logger } = options
   const startedAt = Date.now()
   const clients = new Set<Client>()
+  const counters = { slowConsumers: 0, floodCloses: 0 }
   const hub = createHub({ bus, logger })
-  const deps: SessionDeps = { hub, bus, state, logger, recentTokens: config.RECENT_TOKENS }
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false })
+  const verifier = createTokenVerifier({
+    secret: config.JWT_SECRET,
+    jwksUrl: config.JWT_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    clockToleranceSec: config.JWT_CLOCK_TOLERANCE_SEC,
+  })
+  const policy = policyOf(config, verifier !== null)
+  const onGrantError = (err: unknown, client: Client) => logger.error({ err, clientId: client.id }, 'token expiry failed')
+  const grants = { hub, policy, toleranceSec: config.JWT_CLOCK_TOLERANCE_SEC, onError: onGrantError }
+  const onFloodClose = () => void counters.floodCloses++
+  const deps: SessionDeps = { hub, bus, state, logger, recentTokens: config.RECENT_TOKENS, policy, verifier, grants, onFloodClose }
+  const admission = createAdmission({ config, verifier, logger })
+  const flusher = createFlusher((err) => logger.error({ err }, 'flushing a client failed'))
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.MAX_PAYLOAD_BYTES, perMessageDeflate: deflateOptions(config.PER_MESSAGE_DEFLATE) })
 
   const health: Route = (_req, res) =>
     sendJsonResponse(res, 200, {
@@ -60,41 +151,44 @@ export function createGateway(options: GatewayOptions): Gateway {
     })
   const server = createServer(createHttpHandler({ ...options.routes, '/health': health }, (err) => logger.error({ err }, 'http route failed')))
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req))
+    admission.admit(req, socket).then(
+      (admitted) => admitted && wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, admitted)),
+      (err: unknown) => {
+        logger.error({ err }, 'upgrade failed')
+        socket.destroy()
+      },
+    )
   })
 
-  function onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const client = createClient(randomUUID(), ws, req.socket.remoteAddress ?? 'unknown')
+  function onConnection(ws: WebSocket, socket: Duplex, { ip, grant }: Admitted): void {
+    const limiter = createRateLimiter({ perMinute: config.RATE_LIMIT_PER_MIN, burst: config.RATE_LIMIT_BURST, closeAfter: config.RATE_LIMIT_CLOSE_AFTER })
+    const onOverflow = () => queueMicrotask(() => dropSlowConsumer(client, hub, logger, () => counters.slowConsumers++))
+    const outbox = createOutbox({ ws, socket, maxBytes: config.MAX_QUEUED_BYTES, flusher, onOverflow })
+    const client = createClient({ id: randomUUID(), ws, ip, outbox, limiter })
     clients.add(client)
+    if (grant) applyGrant(grants, client, grant)
     ws.on('pong', () => (client.alive = true))
     ws.on('message', (data, isBinary) => handleFrame(deps, client, data, isBinary))
     ws.on('error', (err) => logger.debug({ err, clientId: client.id }, 'client socket error'))
     ws.on('close', () => {
       clients.delete(client)
+      client.cancelExpiry?.()
+      outbox.discard()
       hub.removeClient(client)
     })
-    sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds() })
+    const tier = verifier ? { tier: client.tier, expiresAt: client.expiresAt } : {}
+    sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds(), ...tier })
   }
 
-  const heartbeat = setInterval(() => {
-    for (const client of clients) {
-      if (!client.alive) {
-        logger.debug({ clientId: client.id }, 'client missed a heartbeat; terminating')
-        client.ws.terminate()
-        continue
-      }
-      client.alive = false
-      client.ws.ping()
-    }
-  }, config.HEARTBEAT_INTERVAL_MS)
-  heartbeat.unref()
+  const stopHeartbeat = startHeartbeat(clients, config.HEARTBEAT_INTERVAL_MS, logger)
 
   let closing: Promise<void> | undefined
   async function close(timeoutMs = 5000): Promise<void> {
-    clearInterval(heartbeat)
+    stopHeartbeat()
+    admission.stop()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     const gone = [...clients].map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))))
-    for (const client of clients) client.ws.close(CloseCode.goingAway, 'server shutting down')
+    for (const client of clients) client.outbox.end(CloseCode.goingAway, 'server shutting down')
     const timer = setTimeout(() => clients.forEach((c) => c.ws.terminate()), timeoutMs)
     await Promise.all(gone)
     clearTimeout(timer)
@@ -108,6 +202,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     server,
     hub,
     connections: () => clients.size,
+    stats: () => ({
+      ...counters,
+      refusedUpgrades: admission.refused(),
+      queuedBytes: [...clients].reduce((n, c) => n + c.outbox.queuedBytes(), 0),
+      largestBacklogBytes: [...clients].reduce((n, c) => Math.max(n, c.outbox.queuedBytes() + c.ws.bufferedAmount), 0),
+    }),
     listen: () =>
       new Promise<number>((resolve, reject) => {
         server.once('error', reject)

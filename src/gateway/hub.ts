@@ -11,8 +11,10 @@ import { deliver, type Client, type Frame } from './client.js'
  * frames: every distinct selection of items is encoded once and shared by the clients that chose it.
  */
 export type Hub = {
-  /** Applies a subscribe (merging with an existing subscription); returns the effective params. */
-  subscribe(client: Client, message: SubscribeMessage): ChannelParams[Channel]
+  /** The params a subscribe would leave the client with (merged with its current ones), without applying them. */
+  preview(client: Client, message: SubscribeMessage): ChannelParams[Channel]
+  /** Sets a client's params on a channel (null: leaves it), re-indexing it. */
+  replace(client: Client, channel: Channel, params: ChannelParams[Channel] | null): void
   /** Applies an unsubscribe; returns the params left, or null when the client left the channel. */
   unsubscribe(client: Client, channel: Channel, removed: UnsubscribeParams | undefined): ChannelParams[Channel] | null
   /** Drops every subscription of a client that disconnected. */
@@ -82,6 +84,7 @@ export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
 
   function framesFor(message: BusMessage, picked: Map<Client, number[]>): Map<Client, Frame> {
     if (message.kind !== 'data') return new Map()
+    const rule = channelRules[message.channel] as ChannelRule<Channel>
     const encoded: (string | undefined)[] = []
     const item = (i: number) => (encoded[i] ??= (counters.itemsEncoded++, JSON.stringify(message.items[i])))
     const bySelection = new Map<string, Frame>()
@@ -91,12 +94,21 @@ export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
       let frame = bySelection.get(selection)
       if (!frame) {
         counters.framesEncoded++
-        const text = encodeData(message.channel, dataKey[message.channel], message.seq, positions.map(item))
-        bySelection.set(selection, (frame = { seq: message.seq, bytes: Buffer.from(text) }))
+        const items = positions.map(item)
+        const text = encodeData(message.channel, dataKey[message.channel], message.seq, items)
+        frame = { seq: message.seq, bytes: Buffer.from(text) }
+        if (rule.replaceKey) frame.latest = { keys: positions.map((i) => rule.replaceKey!(message.items[i] as ChannelItems[Channel])), items }
+        bySelection.set(selection, frame)
       }
       out.set(client, frame)
     }
     return out
+  }
+
+  function preview(client: Client, message: SubscribeMessage): ChannelParams[Channel] {
+    const rule = channelRules[message.channel] as ChannelRule<Channel>
+    const current = client.subs.get(message.channel)
+    return current ? rule.merge(current, message.params) : message.params
   }
 
   function reorgFrame(message: Extract<BusMessage, { kind: 'reorg' }>): Frame {
@@ -117,13 +129,8 @@ export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
   }
 
   return {
-    subscribe(client, message) {
-      const rule = channelRules[message.channel] as ChannelRule<Channel>
-      const current = client.subs.get(message.channel)
-      const next = current ? rule.merge(current, message.params) : message.params
-      setParams(client, message.channel, next)
-      return next
-    },
+    preview,
+    replace: setParams,
     unsubscribe(client, channel, removed) {
       const current = client.subs.get(channel)
       const rule = channelRules[channel] as ChannelRule<Channel>

@@ -5,6 +5,8 @@ import { alertTypes, channels, severities, type AlertType, type Channel, type Se
 
 /** Upper bound on any list in a message; the per-connection limits are enforced by the gateway. */
 const MAX_LIST = 1000
+/** Upper bound on a JWT sent in an `auth` message. */
+const MAX_TOKEN_CHARS = 8192
 
 const id = z.union([z.string().max(128), z.number().finite()]).optional()
 const since = z.number().int().min(0).optional()
@@ -50,8 +52,12 @@ export type ClientMessage =
   | SubscribeMessage
   | { type: 'unsubscribe'; id?: string | number; channel: Channel; params?: UnsubscribeParams }
   | { type: 'ping'; id?: string | number }
+  | AuthMessage
 
-const envelope = z.object({ type: z.string(), id, channel: z.unknown().optional(), params: z.unknown().optional() })
+/** `{"type":"auth","token":"<JWT>"}`: upgrades (or renews) the connection's tier. */
+export type AuthMessage = { type: 'auth'; id?: string | number; token: string }
+
+const envelope = z.object({ type: z.string(), id, channel: z.unknown().optional(), params: z.unknown().optional(), token: z.unknown().optional() })
 
 /**
  * Parses one text frame into a typed client message, or throws a ProtocolError with a stable code.
@@ -73,8 +79,9 @@ export function parseClientMessage(text: string): ClientMessage {
   if (!env.success) throw new ProtocolError(ErrorCode.invalidMessage, describe(env.error))
   const { type } = env.data
   if (type === 'ping') return { type, id: env.data.id }
+  if (type === 'auth') return parseAuth(env.data.token, env.data.id)
   if (type !== 'subscribe' && type !== 'unsubscribe') {
-    throw new ProtocolError(ErrorCode.unknownType, `unknown message type ${JSON.stringify(type.slice(0, 32))}`)
+    throw new ProtocolError(ErrorCode.unknownType, `unknown message type ${JSON.stringify(type.slice(0, 32))}; expected subscribe, unsubscribe, ping or auth`)
   }
   const channel = parseChannel(env.data.channel)
   if (type === 'unsubscribe') return { type, id: env.data.id, channel, params: parseUnsubscribe(env.data.params) }
@@ -100,9 +107,23 @@ function parseChannel(value: unknown): Channel {
   throw new ProtocolError(ErrorCode.unknownChannel, `unknown channel ${shown}; expected one of ${channels.join(', ')}`)
 }
 
+function parseAuth(token: unknown, msgId: string | number | undefined): AuthMessage {
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_CHARS) {
+    throw new ProtocolError(ErrorCode.invalidMessage, `auth needs "token": a JWT string of 1-${MAX_TOKEN_CHARS} characters`)
+  }
+  return msgId === undefined ? { type: 'auth', token } : { type: 'auth', id: msgId, token }
+}
+
+/** A list longer than its schema allows is `too_many_tokens`; anything else wrong is `invalid_params`. */
+function paramsError(prefix: string, error: z.ZodError): ProtocolError {
+  const tooLong = error.issues.find((i) => i.code === 'too_big' && i.origin === 'array')
+  if (tooLong) return new ProtocolError(ErrorCode.tooManyTokens, `${prefix}: ${describe(error, tooLong)}`)
+  return new ProtocolError(ErrorCode.invalidParams, `${prefix}: ${describe(error)}`)
+}
+
 function parseSubscribe(channel: Channel, params: unknown, msgId: string | number | undefined): SubscribeMessage {
   const parsed = paramSchemas[channel].safeParse(params)
-  if (!parsed.success) throw new ProtocolError(ErrorCode.invalidParams, `${channel}: ${describe(parsed.error)}`)
+  if (!parsed.success) throw paramsError(channel, parsed.error)
   const p = parsed.data
   const base = { type: 'subscribe' as const, id: msgId, since: p.since }
   switch (channel) {
@@ -129,7 +150,7 @@ function parseSubscribe(channel: Channel, params: unknown, msgId: string | numbe
 function parseUnsubscribe(params: unknown): UnsubscribeParams | undefined {
   if (params === undefined) return undefined
   const parsed = unsubscribeParams.safeParse(params)
-  if (!parsed.success) throw new ProtocolError(ErrorCode.invalidParams, `unsubscribe: ${describe(parsed.error)}`)
+  if (!parsed.success) throw paramsError('unsubscribe', parsed.error)
   const out: UnsubscribeParams = {}
   if (parsed.data.tokens) out.tokens = addresses(parsed.data.tokens, true)
   if (parsed.data.wallets) out.wallets = addresses(parsed.data.wallets, false)
@@ -154,8 +175,7 @@ function unique<T>(list: T[]): T[] {
   return [...new Set(list)]
 }
 
-function describe(error: z.ZodError): string {
-  const issue = error.issues[0]
+function describe(error: z.ZodError, issue = error.issues[0]): string {
   if (!issue) return 'invalid'
   const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''
   return `${path}${issue.message}`

@@ -1,15 +1,17 @@
 import type { ErrorCode } from './errors.js'
 import type { Channel } from './items.js'
+import type { Tier } from './tiers.js'
 
 type Id = { id?: string | number }
 
 /** Every message the server sends, as a tagged union on `type`. */
 export type ServerMessage =
-  | { type: 'connected'; clientId: string; timestamp: number }
+  | { type: 'connected'; clientId: string; timestamp: number; tier?: Tier; expiresAt?: number | null }
+  | ({ type: 'authenticated'; tier: Tier; expiresAt: number | null } & Id)
   | ({ type: 'subscribed'; channel: Channel; params: unknown; resumed?: boolean } & Id)
   | ({ type: 'unsubscribed'; channel: Channel; params?: unknown } & Id)
   | { type: 'data'; channel: Channel; data: Record<string, unknown[]>; seq: number }
-  | ({ type: 'error'; code: ErrorCode; message: string } & Id)
+  | ({ type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number } & Id)
   | ({ type: 'pong'; timestamp: number } & Id)
   | { type: 'reorg'; channel: Channel; seq: number; fromBlock: number; toBlock: number; txHashes: string[] }
 

@@ -5,13 +5,14 @@ import { parseConfig } from '../../src/config/config.js'
 export type TestServer = { app: App; port: number; url: string; stop(): Promise<void> }
 
 /**
- * Starts the whole app on an ephemeral port on 127.0.0.1 with quiet logs.
+ * Starts the whole app on an ephemeral port on 127.0.0.1 with quiet logs. Every test client comes
+ * from 127.0.0.1, so the per-IP connection cap is raised to 1000 unless `env` says otherwise.
  *
  * @example
  * const server = await startTestServer({ HEARTBEAT_INTERVAL_MS: '1000' })
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', CORE_NETWORK: 'none', ...env })
+  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', CORE_NETWORK: 'none', MAX_CONNECTIONS_PER_IP: '1000', ...env })
   const app = createApp(config, pino({ level: config.LOG_LEVEL }))
   const port = await app.start()
   return { app, port, url: `ws://127.0.0.1:${port}`, stop: () => app.stop() }

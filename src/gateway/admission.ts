@@ -1,0 +1,116 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { Logger } from 'pino'
+import { AuthError, type Grant, type TokenVerifier } from '../auth/jwt.js'
+import { tokenFromRequest } from '../auth/credentials.js'
+import type { Config } from '../config/config.js'
+import { ErrorCode, UpgradeStatus, type UpgradeRefusal } from '../protocol/errors.js'
+import { clientIp } from './clientIp.js'
+
+export type AdmissionConfig = Pick<Config, 'MAX_CONNECTIONS' | 'MAX_CONNECTIONS_PER_IP' | 'TRUST_PROXY' | 'ALLOWED_ORIGINS'>
+
+/** An admitted upgrade: who connects, and what their token (if any) grants. */
+export type Admitted = { ip: string; grant: Grant | null }
+
+export type Admission = {
+  /**
+   * Checks an upgrade request before any WebSocket exists: origin (403), global cap (503),
+   * per-IP cap (429), token (401). A refusal is written on the socket and resolves null; an
+   * admission holds its connection slot until the socket closes.
+   */
+  admit(req: IncomingMessage, socket: Duplex): Promise<Admitted | null>
+  /** Refuses every later upgrade with 503 (shutdown). */
+  stop(): void
+  /** Upgrades refused so far, by error code. */
+  refused(): Readonly<Record<string, number>>
+}
+
+export type AdmissionOptions = { config: AdmissionConfig; verifier: TokenVerifier | null; logger: Logger }
+
+/**
+ * @example
+ * const admission = createAdmission({ config, verifier, logger })
+ * server.on('upgrade', async (req, socket, head) => {
+ *   const admitted = await admission.admit(req, socket)
+ *   if (admitted) wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, admitted))
+ * })
+ */
+export function createAdmission({ config, verifier, logger }: AdmissionOptions): Admission {
+  const perIp = new Map<string, number>()
+  const refusals: Record<string, number> = {}
+  let open = 0
+  let stopped = false
+
+  function refuse(socket: Duplex, code: UpgradeRefusal, message: string, ip: string): null {
+    refusals[code] = (refusals[code] ?? 0) + 1
+    logger.debug({ ip, code }, `upgrade refused: ${message}`)
+    refuseUpgrade(socket, code, message)
+    return null
+  }
+
+  function hold(ip: string, socket: Duplex): void {
+    open++
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1)
+    socket.once('close', () => {
+      open--
+      const left = (perIp.get(ip) ?? 1) - 1
+      if (left > 0) perIp.set(ip, left)
+      else perIp.delete(ip)
+    })
+  }
+
+  async function admit(req: IncomingMessage, socket: Duplex): Promise<Admitted | null> {
+    socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'))
+    const ip = clientIp(req, config.TRUST_PROXY)
+    if (!originAllowed(req.headers.origin, config.ALLOWED_ORIGINS)) {
+      return refuse(socket, ErrorCode.originNotAllowed, `origin ${JSON.stringify(req.headers.origin?.slice(0, 200))} is not allowed`, ip)
+    }
+    if (stopped) return refuse(socket, ErrorCode.serverFull, 'the server is shutting down', ip)
+    if (open >= config.MAX_CONNECTIONS) return refuse(socket, ErrorCode.serverFull, `the server is at its limit of ${config.MAX_CONNECTIONS} connections`, ip)
+    if ((perIp.get(ip) ?? 0) >= config.MAX_CONNECTIONS_PER_IP) {
+      return refuse(socket, ErrorCode.tooManyConnections, `at most ${config.MAX_CONNECTIONS_PER_IP} connections per IP address`, ip)
+    }
+    hold(ip, socket)
+    const token = verifier ? tokenFromRequest(req) : undefined
+    if (!verifier || token === undefined) return { ip, grant: null }
+    try {
+      const grant = await verifier.verify(token)
+      return socket.destroyed ? null : { ip, grant }
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err
+      return refuse(socket, ErrorCode.unauthorized, err.message, ip)
+    }
+  }
+
+  return {
+    admit,
+    stop: () => void (stopped = true),
+    refused: () => ({ ...refusals }),
+  }
+}
+
+/** No list, or no Origin header (not a browser): allowed. Else the origin must be listed. */
+function originAllowed(origin: string | undefined, allowed: readonly string[] | undefined): boolean {
+  if (!allowed || origin === undefined) return true
+  try {
+    return allowed.includes(new URL(origin).origin)
+  } catch {
+    return false
+  }
+}
+
+/** Answers an upgrade request with an HTTP error (`{"error":{code,message}}`) and closes the socket. */
+export function refuseUpgrade(socket: Duplex, code: UpgradeRefusal, message: string): void {
+  if (!socket.writable) return void socket.destroy()
+  const status = UpgradeStatus[code]
+  const body = JSON.stringify({ error: { code, message } })
+  const headers = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Connection: close',
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...(status === 401 ? ['WWW-Authenticate: Bearer error="invalid_token"'] : []),
+  ]
+  socket.once('finish', () => socket.destroy())
+  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`)
+}

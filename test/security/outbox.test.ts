@@ -1,0 +1,118 @@
+import { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import type { WebSocket } from 'ws'
+import { createFlusher, createOutbox, type Frame } from '../../src/gateway/outbox.js'
+
+/** A socket and WebSocket pair that record writes; `needDrain` simulates a client that stopped reading. */
+function fakeConnection() {
+  const socket = Object.assign(new EventEmitter(), { writableNeedDrain: false, corks: 0, cork: () => void socket.corks++, uncork: () => {} })
+  const writes: string[] = []
+  const closes: [number, string][] = []
+  const ws = { OPEN: 1, readyState: 1, bufferedAmount: 0, send: (data: Buffer) => void writes.push(data.toString()), close: (code: number, reason: string) => void closes.push([code, reason]) }
+  return { socket, ws, writes, closes }
+}
+
+function setup(maxBytes = 1000) {
+  const conn = fakeConnection()
+  let overflows = 0
+  const outbox = createOutbox({
+    ws: conn.ws as unknown as WebSocket,
+    socket: conn.socket as unknown as Duplex,
+    maxBytes,
+    flusher: createFlusher((err) => {
+      throw err
+    }),
+    onOverflow: () => void overflows++,
+  })
+  return { ...conn, outbox, overflows: () => overflows }
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
+function priceFrame(seq: number, prices: Record<string, number>): Frame {
+  const items = Object.entries(prices).map(([token, p]) => JSON.stringify({ tokenAddress: token, price: p }))
+  return { seq, bytes: Buffer.from(`{"seq":${seq}}`), latest: { keys: Object.keys(prices), items } }
+}
+
+describe('outbox', () => {
+  it('writes one turn of messages together, corked, in order', async () => {
+    const { outbox, writes, socket } = setup()
+    outbox.send('a')
+    outbox.send('b')
+    outbox.sendFrame('trades', { seq: 1, bytes: Buffer.from('c') })
+    expect(writes).toEqual([])
+    await nextTurn()
+    expect(writes).toEqual(['a', 'b', 'c'])
+    expect(socket.corks).toBe(1)
+  })
+
+  it('keeps whole price frames while the client keeps up', async () => {
+    const { outbox, writes } = setup()
+    outbox.sendFrame('prices', priceFrame(1, { A: 1 }))
+    outbox.sendFrame('prices', priceFrame(2, { A: 2 }))
+    await nextTurn()
+    expect(writes).toEqual(['{"seq":1}', '{"seq":2}'])
+  })
+
+  it('while the socket has not drained, keeps the newest price per token under the newest seq', async () => {
+    const { outbox, writes, socket } = setup()
+    socket.writableNeedDrain = true
+    outbox.send('x')
+    outbox.sendFrame('prices', priceFrame(5, { A: 1, B: 1 }))
+    outbox.sendFrame('trades', { seq: 9, bytes: Buffer.from('t') })
+    outbox.sendFrame('prices', priceFrame(6, { A: 2 }))
+    outbox.sendFrame('prices', priceFrame(7, { C: 3, A: 3 }))
+    await nextTurn()
+    expect(writes).toEqual([])
+    socket.writableNeedDrain = false
+    socket.emit('drain')
+    expect(writes).toEqual([
+      'x',
+      '{"type":"data","channel":"prices","data":{"prices":[{"tokenAddress":"A","price":3},{"tokenAddress":"B","price":1},{"tokenAddress":"C","price":3}]},"seq":7}',
+      't',
+    ])
+  })
+
+  it('starts a new merge after a whole message of the same channel (a snapshot stays between older and newer ticks)', async () => {
+    const { outbox, writes, socket } = setup()
+    socket.writableNeedDrain = true
+    outbox.sendFrame('prices', priceFrame(1, { A: 1 }))
+    outbox.send('snapshot', 'prices')
+    outbox.sendFrame('prices', priceFrame(2, { A: 2 }))
+    socket.writableNeedDrain = false
+    socket.emit('drain')
+    await nextTurn()
+    expect(writes.map((w) => (w.startsWith('{"type"') ? JSON.parse(w).seq : w))).toEqual([1, 'snapshot', 2])
+  })
+
+  it('drops the queue and reports an overflow once the backlog passes maxBytes while behind', async () => {
+    const { outbox, writes, socket, ws, overflows } = setup(1000)
+    outbox.send('y'.repeat(5000))
+    expect(overflows()).toBe(0)
+    await nextTurn()
+    expect(writes).toHaveLength(1)
+    socket.writableNeedDrain = true
+    ws.bufferedAmount = 900
+    outbox.send('z'.repeat(50))
+    expect(overflows()).toBe(0)
+    outbox.send('z'.repeat(51))
+    expect(overflows()).toBe(1)
+    expect(outbox.queuedBytes()).toBe(0)
+    outbox.send('more')
+    socket.writableNeedDrain = false
+    socket.emit('drain')
+    await nextTurn()
+    expect(writes).toHaveLength(1)
+    expect(overflows()).toBe(1)
+  })
+
+  it('on end, writes what is queued even before a drain, then closes', () => {
+    const { outbox, writes, socket, closes } = setup()
+    socket.writableNeedDrain = true
+    outbox.send('last words')
+    outbox.end(1008, 'rate limit exceeded')
+    expect(writes).toEqual(['last words'])
+    expect(closes).toEqual([[1008, 'rate limit exceeded']])
+  })
+})
