@@ -13,6 +13,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY public ./public
 EXPOSE 3003
 USER node
 # Set CORE_RPC_URL / CORE_WS_URL for Core mainnet; without them the embedded devnet runs.

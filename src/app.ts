@@ -6,6 +6,7 @@ import type { AlertThresholds } from './alerts/rules.js'
 import type { Config } from './config/config.js'
 import type { ChainSettings } from './config/networks.js'
 import { createGateway, type Gateway } from './gateway/gateway.js'
+import { staticRoutes } from './gateway/static.js'
 import { tokenRoutes } from './gateway/tokenRoutes.js'
 import { runIndexer, type RunningIndexer } from './indexer/runIndexer.js'
 import { createMemoryStateStore, type WritableStateStore } from './state/stateStore.js'
@@ -40,7 +41,7 @@ export function createApp(config: Config, logger: Logger): App {
     state,
     logger,
     health: () => (indexer ? { chain: jsonSafe(indexer.status()) } : {}),
-    routes: tokenRoutes(state, config.RECENT_TOKENS),
+    routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes() },
   })
   let stopping: Promise<void> | undefined
 
