@@ -34,8 +34,8 @@ const state = {
   nextId: 0,
   /** Last message on the current connection (silence detection). */
   lastMessageAt: 0,
-  /** Last message from any server (0: never connected). */
-  heardAt: 0,
+  /** The server's epoch: seqs from another epoch cannot be resumed. */
+  epoch: undefined,
   /** channel → newest `seq` received: sent back as `params.since` after a reconnect. */
   lastSeq: {},
   /**
@@ -140,14 +140,15 @@ function tradesParams(tokens) {
   return state.tradesByToken ? { tokens } : { tokens: ['*'] }
 }
 
-async function onConnected(ws, heardBefore) {
+function onConnected(ws, message) {
   setStatus('subscribing')
-  const restarted = await serverRestarted(heardBefore)
-  if (state.ws !== ws) return
-  if (restarted && Object.keys(state.lastSeq).length > 0) {
+  // Seqs are comparable only within one epoch (one server process with the in-memory bus): after a
+  // restart, subscribe afresh instead of resuming.
+  if (state.epoch !== undefined && message.epoch !== state.epoch && Object.keys(state.lastSeq).length > 0) {
     state.lastSeq = {}
     markGap('server restarted')
   }
+  state.epoch = message.epoch
   const shown = [...state.rows.keys()]
   const ids = [subscribe('tokens', { includeRecent: true }), subscribe('alerts', { types: ['*'] })]
   if (!state.tradesByToken || shown.length > 0) ids.push(subscribe('trades', tradesParams(shown)))
@@ -161,25 +162,10 @@ async function onConnected(ws, heardBefore) {
   setTimeout(() => state.ws === ws && (state.attempt = 0), 5000)
 }
 
-/**
- * Reads /health: true when the server process started after the last message we had from it, i.e. we
- * talk to a new process. An in-memory bus numbers each channel from 1 again in a new process, so our
- * seqs mean nothing there (and a `since` beyond its numbering would skip its messages): subscribe afresh.
- * `uptime` is in whole seconds, so a process that was about to send us its first messages may be taken
- * for a new one: that costs a fresh snapshot, never a silent gap.
- */
-async function serverRestarted(heardBefore) {
-  const health = await readHealth()
-  if (!health || typeof health.uptime !== 'number' || heardBefore === 0) return false
-  const startedAtLatest = Date.now() - health.uptime * 1000
-  return startedAtLatest > heardBefore - 1000
-}
-
 function onMessage(ws, event) {
   if (state.ws !== ws) return
-  const heardBefore = state.heardAt
   state.received++
-  state.lastMessageAt = state.heardAt = Date.now()
+  state.lastMessageAt = Date.now()
   let message
   try {
     message = JSON.parse(event.data)
@@ -188,7 +174,7 @@ function onMessage(ws, event) {
   }
   if (!message || typeof message !== 'object') return
   switch (message.type) {
-    case 'connected': return void onConnected(ws, heardBefore)
+    case 'connected': return onConnected(ws, message)
     case 'subscribed': return onSubscribed(message)
     case 'data': return onData(message)
     case 'reorg': return onReorg(message)
@@ -201,6 +187,8 @@ function onMessage(ws, event) {
 function onSubscribed(message) {
   const request = answered(message.id)
   acknowledge(request)
+  // Resume from the channel's seq at subscribe time even if nothing arrives before a disconnect.
+  if (request && typeof message.seq === 'number' && state.lastSeq[request.channel] === undefined) state.lastSeq[request.channel] = message.seq
   if (!request || message.resumed !== false) return
   // The server's history no longer reaches back to our seq: re-read the snapshot, or say what was missed.
   if (request.channel === 'tokens' || request.channel === 'prices') subscribe(request.channel, request.params, { resume: false })

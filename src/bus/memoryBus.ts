@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Channel } from '../protocol/items.js'
 import type { Bus, BusListener, BusMessage, BusPayload } from './bus.js'
@@ -28,6 +29,7 @@ export function createMemoryBus({ historySize, logger }: MemoryBusOptions): Bus 
   }
 
   return {
+    epoch: randomUUID(),
     async publish(channel: Channel, payload: BusPayload) {
       const s = state(channel)
       const message = { ...payload, channel, seq: ++s.seq } as BusMessage
@@ -53,7 +55,7 @@ export function createMemoryBus({ historySize, logger }: MemoryBusOptions): Bus 
       const s = state(channel)
       const messages = s.ring.filter((m) => m.seq > since)
       const oldest = s.ring[0]?.seq ?? s.seq + 1
-      return { complete: since >= s.seq || oldest <= since + 1, messages }
+      return { complete: since <= s.seq && (since === s.seq || oldest <= since + 1), messages, lastSeq: s.seq }
     },
     async lastSeq(channel) {
       return state(channel).seq

@@ -177,7 +177,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       hub.removeClient(client)
     })
     const tier = verifier ? { tier: client.tier, expiresAt: client.expiresAt } : {}
-    sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds(), ...tier })
+    sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds(), epoch: bus.epoch, ...tier })
   }
 
   const stopHeartbeat = startHeartbeat(clients, config.HEARTBEAT_INTERVAL_MS, logger)

@@ -122,7 +122,7 @@ async function subscribe(deps: SessionDeps, client: Client, requested: Subscribe
   try {
     deps.hub.replace(client, channel, params)
     if (message.since === undefined) {
-      sendJson(client, withId({ type: 'subscribed', channel, params }, message.id))
+      sendJson(client, withId({ type: 'subscribed', channel, params, seq: await deps.bus.lastSeq(channel) }, message.id))
       await sendSnapshot(deps, client, message)
     } else {
       await replay(deps, client, channel, message.since, params, message.id)
@@ -134,7 +134,7 @@ async function subscribe(deps: SessionDeps, client: Client, requested: Subscribe
 
 async function replay(deps: SessionDeps, client: Client, channel: Channel, since: number, params: unknown, id: string | number | undefined): Promise<void> {
   const history = await deps.bus.history(channel, since)
-  sendJson(client, withId({ type: 'subscribed', channel, params, resumed: history.complete }, id))
+  sendJson(client, withId({ type: 'subscribed', channel, params, seq: history.lastSeq, resumed: history.complete }, id))
   for (const message of history.messages) {
     const frame = deps.hub.frameFor(client, message)
     if (frame && frame.seq > (client.lastSeq.get(channel) ?? 0)) {
@@ -142,7 +142,8 @@ async function replay(deps: SessionDeps, client: Client, channel: Channel, since
       sendRaw(client, frame.bytes, channel)
     }
   }
-  if (!client.lastSeq.has(channel)) client.lastSeq.set(channel, Math.max(since, 0))
+  // A `since` from another epoch may be ahead of this bus: never skip frames this bus has yet to send.
+  if (!client.lastSeq.has(channel)) client.lastSeq.set(channel, Math.min(since, history.lastSeq))
 }
 
 async function sendSnapshot(deps: SessionDeps, client: Client, message: SubscribeMessage): Promise<void> {

@@ -6,9 +6,9 @@ type Id = { id?: string | number }
 
 /** Every message the server sends, as a tagged union on `type`. */
 export type ServerMessage =
-  | { type: 'connected'; clientId: string; timestamp: number; tier?: Tier; expiresAt?: number | null }
+  | { type: 'connected'; clientId: string; timestamp: number; epoch: string; tier?: Tier; expiresAt?: number | null }
   | ({ type: 'authenticated'; tier: Tier; expiresAt: number | null } & Id)
-  | ({ type: 'subscribed'; channel: Channel; params: unknown; resumed?: boolean } & Id)
+  | ({ type: 'subscribed'; channel: Channel; params: unknown; seq: number; resumed?: boolean } & Id)
   | ({ type: 'unsubscribed'; channel: Channel; params?: unknown } & Id)
   | { type: 'data'; channel: Channel; data: Record<string, unknown[]>; seq: number }
   | ({ type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number } & Id)

@@ -38,7 +38,7 @@ describe('connection', () => {
     c.send({ type: 'ping', id: 'p-1' })
     expect(await c.next()).toMatchObject({ type: 'pong', id: 'p-1' })
     c.send({ type: 'subscribe', channel: 'tokens', id: 7 })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'tokens', params: { includeRecent: false }, id: 7 })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'tokens', params: { includeRecent: false }, seq: 0, id: 7 })
   })
 })
 
@@ -46,19 +46,19 @@ describe('subscribe', () => {
   it('acknowledges each channel with the effective, checksummed params', async () => {
     const c = await client()
     c.send({ type: 'subscribe', channel: 'prices', params: { tokens: [A_LOWER, A.toUpperCase().replace('0X', '0x')] } })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'prices', params: { tokens: [A] } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'prices', params: { tokens: [A] }, seq: 0 })
     c.send({ type: 'subscribe', channel: 'tokens', params: { includeRecent: true } })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'tokens', params: { includeRecent: true } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'tokens', params: { includeRecent: true }, seq: 0 })
     c.send({ type: 'subscribe', channel: 'trades', params: { tokens: ['*'] } })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: ['*'], wallets: [] } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: 0 })
     c.send({ type: 'subscribe', channel: 'alerts', params: { types: ['price', 'whale', 'rug', '*'] } })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'alerts', params: { types: ['price', 'whale', 'rug', '*'], tokens: [] } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'alerts', params: { types: ['price', 'whale', 'rug', '*'], tokens: [] }, seq: 0 })
   })
 
   it('defaults alerts to every type', async () => {
     const c = await client()
     c.send({ type: 'subscribe', channel: 'alerts' })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'alerts', params: { types: ['*'], tokens: [] } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'alerts', params: { types: ['*'], tokens: [] }, seq: 0 })
   })
 
   it('merges a second subscription to the same channel', async () => {
@@ -66,11 +66,11 @@ describe('subscribe', () => {
     c.send({ type: 'subscribe', channel: 'prices', params: { tokens: [A] } })
     await c.next()
     c.send({ type: 'subscribe', channel: 'prices', params: { tokens: [B, A_LOWER] } })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'prices', params: { tokens: [A, B] } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'prices', params: { tokens: [A, B] }, seq: 0 })
     c.send({ type: 'subscribe', channel: 'trades', params: { wallets: [B], minValueUsd: 100 } })
     await c.next()
     c.send({ type: 'subscribe', channel: 'trades', params: { tokens: [A] } })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: [A], wallets: [B], minValueUsd: 100 } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: [A], wallets: [B], minValueUsd: 100 }, seq: 0 })
   })
 
   it('unsubscribes some tokens, then the whole channel', async () => {

@@ -165,12 +165,52 @@ describe('snapshots and resume', () => {
     const c = await connect(server.url)
     open.push(c)
     c.send({ type: 'subscribe', channel: 'trades', params: { tokens: [A], since: first } })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: [A], wallets: [] }, resumed: true })
+    const latest = await server.app.bus.lastSeq('trades')
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: [A], wallets: [] }, seq: latest, resumed: true })
     expect(items(await c.next(), 'trades')).toEqual([missed[0]])
     expect(items(await c.next(), 'trades')).toEqual([missed[2]])
     const live = trade(A)
     const seq = await server.app.bus.publish('trades', { kind: 'data', items: [live] })
     expect(await c.next()).toEqual({ type: 'data', channel: 'trades', data: { trades: [live] }, seq })
+  })
+
+  it('treats a since ahead of this bus (another epoch) as not resumed, and drops nothing new', async () => {
+    const fresh = await startTestServer()
+    try {
+      await fresh.app.bus.publish('trades', { kind: 'data', items: [trade(A)] })
+      const c = await connect(fresh.url)
+      c.send({ type: 'subscribe', channel: 'trades', params: { tokens: ['*'], since: 500 } })
+      expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: 1, resumed: false })
+      const live = trade(B)
+      expect(await fresh.app.bus.publish('trades', { kind: 'data', items: [live] })).toBe(2)
+      expect(await c.next()).toEqual({ type: 'data', channel: 'trades', data: { trades: [live] }, seq: 2 })
+      await c.close()
+    } finally {
+      await fresh.stop()
+    }
+  })
+
+  it('tells each process its own epoch, and the current seq on subscribe so a quiet channel can resume', async () => {
+    const other = await startTestServer()
+    try {
+      const [a, b] = await Promise.all([connect(server.url), connect(other.url)])
+      expect(a.epoch).toMatch(/^[0-9a-f-]{36}$/)
+      expect(a.epoch).not.toBe(b.epoch)
+      await other.app.bus.publish('alerts', { kind: 'data', items: [alert('price', A)] })
+      b.send({ type: 'subscribe', channel: 'alerts' })
+      const ack = await b.next()
+      expect(ack).toMatchObject({ type: 'subscribed', channel: 'alerts', seq: 1 })
+      await b.close()
+      const missed = alert('whale', B)
+      await other.app.bus.publish('alerts', { kind: 'data', items: [missed] })
+      const again = await connect(other.url)
+      again.send({ type: 'subscribe', channel: 'alerts', params: { since: ack.seq } })
+      expect(await again.next()).toMatchObject({ type: 'subscribed', seq: 2, resumed: true })
+      expect(await again.next()).toEqual({ type: 'data', channel: 'alerts', data: { alerts: [missed] }, seq: 2 })
+      await Promise.all([a.close(), again.close()])
+    } finally {
+      await other.stop()
+    }
   })
 
   it('says resumed: false when history no longer reaches back', async () => {

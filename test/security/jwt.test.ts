@@ -68,7 +68,7 @@ describe('HS256 with JWT_SECRET', () => {
   afterAll(() => server.stop())
 
   it('tells a connection without a token that it is free', async () => {
-    expect(await greeting(server.url)).toEqual({ type: 'connected', clientId: expect.any(String), timestamp: expect.any(Number), tier: 'free', expiresAt: null })
+    expect(await greeting(server.url)).toEqual({ type: 'connected', clientId: expect.any(String), timestamp: expect.any(Number), epoch: expect.any(String), tier: 'free', expiresAt: null })
   })
 
   it('refuses premium features to a free connection with premium_required', async () => {
@@ -89,7 +89,7 @@ describe('HS256 with JWT_SECRET', () => {
   it('gives a free connection the free alert types for "*" and every address filter', async () => {
     const c = await client(server.url)
     c.send({ type: 'subscribe', channel: 'alerts' })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'alerts', params: { types: ['price', 'volume'], tokens: [] } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'alerts', params: { types: ['price', 'volume'], tokens: [] }, seq: 0 })
     c.send({ type: 'subscribe', channel: 'trades', params: { tokens: [A], wallets: [B] } })
     expect(await c.next()).toMatchObject({ type: 'subscribed', channel: 'trades' })
   })
@@ -97,7 +97,7 @@ describe('HS256 with JWT_SECRET', () => {
   it.each<Transport>(['query', 'header', 'message'])('accepts a premium token via %s', async (transport) => {
     const c = await withToken(server.url, await hsToken({ tier: 'premium' }), transport)
     c.send({ type: 'subscribe', channel: 'trades', params: { tokens: ['*'] } })
-    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: ['*'], wallets: [] } })
+    expect(await c.next()).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: 0 })
   })
 
   it('answers an auth message with authenticated, its tier and expiry', async () => {

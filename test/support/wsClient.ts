@@ -23,7 +23,7 @@ export type TestClient = {
  * const c = await connect(`ws://127.0.0.1:${port}`)
  * c.send({ type: 'ping' }); await c.next() // { type: 'pong', … }
  */
-export async function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient & { clientId: string }> {
+export async function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient & { clientId: string; epoch: string }> {
   const ws = new WebSocket(url, options)
   const queue: Received[] = []
   const waiters: { filter: (m: Received) => boolean; resolve: (m: Received) => void }[] = []
@@ -68,7 +68,7 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
     ws.once('error', reject)
   })
   const hello = await next((m) => m.type === 'connected')
-  return { ...client, clientId: String(hello['clientId']) }
+  return { ...client, clientId: String(hello['clientId']), epoch: String(hello['epoch']) }
 }
 
 /**
