@@ -2,18 +2,7 @@
  * Deterministic hostile input for the fuzz test: a seeded PRNG drives every choice, so a failing
  * seed replays the same frames.
  */
-
-/** mulberry32: a small, fast, seeded 32-bit PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../../src/devnet/random.js'
 
 /** One frame to send and what the server must do with it: reply once, or close with a code. */
 export type FuzzFrame = { kind: string; data: string | Buffer; binary: boolean; expect: 'reply' | 1007 | 1009 }
