@@ -5,24 +5,13 @@
  * (README, "Configuration"): DEVNET_RPC_PORT, DEVNET_BLOCK_TIME (0 = one block per transaction),
  * DEVNET_FILE, SIMULATOR, SIM_SEED, LOG_LEVEL.
  */
-import { ConfigError } from '../src/config/config.js'
-import { loadConfig } from '../src/config/loadConfig.js'
+import { loadConfigOrExit } from '../src/config/loadConfig.js'
 import { startAnvil } from '../src/devnet/anvil.js'
 import { deployDevnet } from '../src/devnet/deploy.js'
 import { createSimulator } from '../src/devnet/simulator.js'
 import { createLogger } from '../src/logger.js'
 
-function readConfig() {
-  try {
-    return loadConfig()
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    console.error(`Invalid configuration:\n${err.message}`)
-    process.exit(1)
-  }
-}
-
-const config = readConfig()
+const config = loadConfigOrExit()
 const log = createLogger(config)
 const port = config.DEVNET_RPC_PORT
 const blockTime = config.DEVNET_BLOCK_TIME

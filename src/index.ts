@@ -1,21 +1,8 @@
 import { createApp } from './app.js'
-import { ConfigError, type Config } from './config/config.js'
-import { loadConfig } from './config/loadConfig.js'
+import { loadConfigOrExit } from './config/loadConfig.js'
 import { createLogger } from './logger.js'
 
-function readConfig(): Config {
-  try {
-    return loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Invalid configuration:\n${err.message}`)
-      process.exit(1)
-    }
-    throw err
-  }
-}
-
-const config = readConfig()
+const config = loadConfigOrExit()
 const logger = createLogger(config)
 const app = createApp(config, logger)
 

@@ -4,17 +4,10 @@ import { fileURLToPath } from 'node:url'
 import { createPublicClient, http } from 'viem'
 import { describe, expect, test, vi } from 'vitest'
 import { startAnvil } from './anvil.js'
+import { isRunning } from '../../test/support/process.js'
 
 const anvilModule = fileURLToPath(new URL('./anvil.ts', import.meta.url))
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Starts anvil in a child Node process, then makes that process crash or waits for a signal; resolves anvil's pid. */
 async function anvilInChild(ending: 'crash' | 'signal') {

@@ -9,15 +9,8 @@ import { getBytecode } from './artifacts.js'
 import { createDevnetWallet, type DevnetPublicClient, createDevnetPublicClient } from './client.js'
 import { DEPLOYER_PRIVATE_KEY, deployDevnet, readDeployment, type Deployment } from './deploy.js'
 import { createSimulator, type Simulator } from './simulator.js'
+import { isRunning } from '../../test/support/process.js'
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('devnet on automine', () => {
   let anvil: Anvil

@@ -64,14 +64,9 @@ export function enqueue(client: Client, task: () => void | Promise<void>, onErro
   client.queue = client.queue.then(task).catch(onError)
 }
 
-/** Queues one encoded message; `channel` when it belongs to a channel's stream (snapshot, replay). */
-export function sendRaw(client: Client, bytes: Buffer | string, channel?: Channel): void {
-  client.outbox.send(bytes, channel)
-}
-
-/** Sends a server message object (replies, errors: rare messages, encoded per client). */
+/** Sends a server message object (replies, errors, snapshots: encoded per client); `channel` when it belongs to that channel's stream. */
 export function sendJson(client: Client, message: object, channel?: Channel): void {
-  sendRaw(client, JSON.stringify(message), channel)
+  client.outbox.send(JSON.stringify(message), channel)
 }
 
 /**
@@ -84,6 +79,11 @@ export function deliver(client: Client, channel: Channel, frame: Frame): void {
     held.push(frame)
     return
   }
+  sendInOrder(client, channel, frame)
+}
+
+/** Sends a channel frame unless the client already has its seq (live delivery and replay alike). */
+export function sendInOrder(client: Client, channel: Channel, frame: Frame): void {
   if (frame.seq <= (client.lastSeq.get(channel) ?? 0)) return
   client.lastSeq.set(channel, frame.seq)
   client.outbox.sendFrame(channel, frame)

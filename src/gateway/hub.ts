@@ -68,9 +68,14 @@ export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
     const rule = channelRules[channel] as ChannelRule<Channel>
     const { byKey } = indexes.get(channel)!
     const picked = new Map<Client, number[]>()
+    const filed = (key: string): Iterable<Client> => {
+      const set = byKey.get(key)
+      if (!only) return set ?? []
+      return set?.has(only) ? [only] : []
+    }
     items.forEach((item, i) => {
       for (const key of rule.keysFor(item as ChannelItems[Channel])) {
-        for (const client of only ? [only].filter((c) => byKey.get(key)?.has(c)) : (byKey.get(key) ?? [])) {
+        for (const client of filed(key)) {
           const list = picked.get(client)
           if (list?.at(-1) === i) continue
           if (rule.accept && !rule.accept(client.subs.get(channel)!, item as ChannelItems[Channel])) continue

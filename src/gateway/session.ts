@@ -7,7 +7,7 @@ import { CloseCode, ErrorCode, ProtocolError } from '../protocol/errors.js'
 import { dataKey, type Channel } from '../protocol/items.js'
 import { unixSeconds } from '../protocol/serverMessages.js'
 import type { StateStore } from '../state/stateStore.js'
-import { enqueue, hold, release, sendJson, sendRaw, type Client } from './client.js'
+import { enqueue, hold, release, sendInOrder, sendJson, type Client } from './client.js'
 import { checkTokenLimit, entitle, hasPremiumFeatures, limitsOf, type Policy } from './entitlements.js'
 import { applyGrant, type GrantDeps } from './grants.js'
 import type { Hub } from './hub.js'
@@ -122,8 +122,9 @@ async function subscribe(deps: SessionDeps, client: Client, requested: Subscribe
   try {
     deps.hub.replace(client, channel, params)
     if (message.since === undefined) {
-      sendJson(client, withId({ type: 'subscribed', channel, params, seq: await deps.bus.lastSeq(channel) }, message.id))
-      await sendSnapshot(deps, client, message)
+      const seq = await deps.bus.lastSeq(channel)
+      sendJson(client, withId({ type: 'subscribed', channel, params, seq }, message.id))
+      await sendSnapshot(deps, client, message, seq)
     } else {
       await replay(deps, client, channel, message.since, params, message.id)
     }
@@ -137,16 +138,14 @@ async function replay(deps: SessionDeps, client: Client, channel: Channel, since
   sendJson(client, withId({ type: 'subscribed', channel, params, seq: history.lastSeq, resumed: history.complete }, id))
   for (const message of history.messages) {
     const frame = deps.hub.frameFor(client, message)
-    if (frame && frame.seq > (client.lastSeq.get(channel) ?? 0)) {
-      client.lastSeq.set(channel, frame.seq)
-      sendRaw(client, frame.bytes, channel)
-    }
+    if (frame) sendInOrder(client, channel, frame)
   }
   // A `since` from another epoch may be ahead of this bus: never skip frames this bus has yet to send.
   if (!client.lastSeq.has(channel)) client.lastSeq.set(channel, Math.min(since, history.lastSeq))
 }
 
-async function sendSnapshot(deps: SessionDeps, client: Client, message: SubscribeMessage): Promise<void> {
+/** The current prices or recent launches, marked `snapshot: true`, as of the channel's `seq`. */
+async function sendSnapshot(deps: SessionDeps, client: Client, message: SubscribeMessage, seq: number): Promise<void> {
   let items: unknown[] = []
   if (message.channel === 'prices') {
     const tokens = message.params.tokens
@@ -155,6 +154,5 @@ async function sendSnapshot(deps: SessionDeps, client: Client, message: Subscrib
     items = await deps.state.recentTokens(deps.recentTokens)
   }
   if (items.length === 0) return
-  const seq = await deps.bus.lastSeq(message.channel)
   sendJson(client, { type: 'data', channel: message.channel, data: { [dataKey[message.channel]]: items }, seq, snapshot: true }, message.channel)
 }
