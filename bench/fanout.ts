@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { pino } from 'pino'
 import { createApp } from '../src/app.js'
 import { parseConfig } from '../src/config/config.js'
+import { dataPublication, encodeItems } from '../src/bus/publication.js'
 import { trade } from '../test/support/fixtures.js'
 
 export type FanoutResult = { name: string; clients: number; messages: number; deliveries: number; seconds: number; deliveriesPerSec: number; serverRssMb: number }
@@ -24,10 +25,10 @@ export async function benchFanout(clients: number, messages: number): Promise<Fa
       )
     await next('ready')
     const finished = next('done')
-    const item = trade('0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB')
+    const publication = dataPublication(encodeItems('trades', [trade('0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB')]))
     const started = performance.now()
     for (let i = 0; i < messages; i++) {
-      await app.bus.publish('trades', { kind: 'data', items: [item] })
+      await app.bus.publish('trades', publication)
       if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve))
     }
     const { received = 0 } = await finished

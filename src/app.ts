@@ -1,15 +1,27 @@
 import type { Logger } from 'pino'
+import type { AlertThresholds } from './alerts/rules.js'
 import type { Bus } from './bus/bus.js'
 import { createMemoryBus } from './bus/memoryBus.js'
+import { createRedisBus } from './bus/redisBus.js'
 import { openChainSource, type ChainSource } from './chainSource.js'
-import type { AlertThresholds } from './alerts/rules.js'
 import type { Config } from './config/config.js'
 import type { ChainSettings } from './config/networks.js'
+import { refuseUpgrade } from './gateway/admission.js'
 import { createGateway, type Gateway } from './gateway/gateway.js'
+import { healthRoute } from './gateway/health.js'
+import { createHttpServer, type HttpServer } from './gateway/httpServer.js'
+import { createRedisIpSlots } from './gateway/ipSlots.js'
 import { staticRoutes } from './gateway/static.js'
 import { tokenRoutes } from './gateway/tokenRoutes.js'
 import { runIndexer, type RunningIndexer } from './indexer/runIndexer.js'
-import { createMemoryStateStore, type WritableStateStore } from './state/stateStore.js'
+import type { Ledger } from './ledger/ledger.js'
+import { createMemoryLedger } from './ledger/memoryLedger.js'
+import { createRedisLedger } from './ledger/redisLedger.js'
+import { ErrorCode } from './protocol/errors.js'
+import { createRedisConnection, type RedisConnection } from './redis/connection.js'
+import { createMemoryStateStore } from './state/memoryStateStore.js'
+import { createRedisStateStore } from './state/redisStateStore.js'
+import type { StateStore } from './state/stateStore.js'
 
 export type App = {
   /** Starts every part this process runs; resolves to the bound port. */
@@ -17,36 +29,67 @@ export type App = {
   /** Releases everything, in reverse order of start. Idempotent. */
   stop(): Promise<void>
   readonly bus: Bus
-  readonly state: WritableStateStore
-  readonly gateway: Gateway
+  /** The read model gateways serve (memory, or Redis). */
+  readonly state: StateStore
+  /** Where the indexer commits blocks; null for `ROLE=gateway`. */
+  readonly ledger: Ledger | null
+  /** The WebSocket gateway; null for `ROLE=indexer`. */
+  readonly gateway: Gateway | null
   /** The chain being followed, once started (null without a chain). */
   chain(): ChainSource | null
 }
 
+type Backend = { bus: Bus; state: StateStore; ledger: Ledger | null; redis: RedisConnection | null }
+
+/** Memory (one process) or Redis (many): the bus, the read model and, where an indexer runs, the ledger. */
+function createBackend(config: Config, logger: Logger): Backend {
+  const indexes = config.ROLE !== 'gateway'
+  if (!config.REDIS_URL) {
+    const bus = createMemoryBus({ historySize: config.HISTORY_SIZE, logger })
+    const state = createMemoryStateStore({ recentLimit: config.RECENT_TOKENS, seqOf: bus.seqOf })
+    return { bus, state, ledger: indexes ? createMemoryLedger(bus, state) : null, redis: null }
+  }
+  const redis = createRedisConnection({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, name: config.ROLE })
+  const limits = { historySize: config.HISTORY_SIZE, ttlSec: config.REDIS_TOKEN_TTL_SEC, recentLimit: config.RECENT_TOKENS, tradesPerToken: 200 }
+  const mirror = createMemoryStateStore({ recentLimit: config.RECENT_TOKENS, seqOf: () => 0 })
+  return {
+    bus: createRedisBus({ redis, historySize: config.HISTORY_SIZE, logger }),
+    state: createRedisStateStore(redis),
+    ledger: indexes ? createRedisLedger({ redis, limits, mirror, logger }) : null,
+    redis,
+  }
+}
+
 /**
- * Wires the parts of one process from the config: bus, state store, gateway, and the chain indexer.
+ * Wires the parts of one process from the config: bus, read model and ledger (memory, or Redis with
+ * `REDIS_URL`), the gateway (`ROLE=all|gateway`) and the chain indexer (`ROLE=all|indexer`).
  *
  * @example
  * const app = createApp(config, logger)
  * const port = await app.start()
  */
 export function createApp(config: Config, logger: Logger): App {
-  const bus = createMemoryBus({ historySize: config.HISTORY_SIZE, logger })
-  const state = createMemoryStateStore({ recentLimit: config.RECENT_TOKENS })
+  const { bus, state, ledger, redis } = createBackend(config, logger)
   let source: ChainSource | null = null
   let indexer: RunningIndexer | null = null
-  const gateway = createGateway({
-    config,
-    bus,
-    state,
-    logger,
-    health: () => (indexer ? { chain: jsonSafe(indexer.status()) } : {}),
-    routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes() },
-  })
+  const health = () => (indexer ? { chain: jsonSafe(indexer.status()) } : {})
+  const gateway =
+    config.ROLE === 'indexer'
+      ? null
+      : createGateway({
+          config,
+          bus,
+          state,
+          logger,
+          health,
+          routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes() },
+          ...(redis ? { ipSlots: createRedisIpSlots({ redis, limit: config.MAX_CONNECTIONS_PER_IP, logger }) } : {}),
+        })
+  const healthOnly: HttpServer | null = gateway ? null : indexerHttp(config, bus, health, logger)
   let stopping: Promise<void> | undefined
 
   async function startChain(): Promise<void> {
-    if (config.ROLE === 'gateway') return
+    if (!ledger) return
     source = await openChainSource(config, logger)
     if (!source) {
       logger.warn('no chain configured (CORE_NETWORK=none): serving the protocol with nothing to publish')
@@ -54,8 +97,7 @@ export function createApp(config: Config, logger: Logger): App {
     }
     indexer = await runIndexer({
       settings: source.settings,
-      bus,
-      state,
+      ledger,
       checkpoint: source.checkpoint,
       logger,
       ...(config.START_BLOCK !== undefined ? { startBlock: BigInt(config.START_BLOCK) } : {}),
@@ -66,26 +108,41 @@ export function createApp(config: Config, logger: Logger): App {
   }
 
   async function stop(): Promise<void> {
-    await gateway.close(config.SHUTDOWN_TIMEOUT_MS)
+    await gateway?.close(config.SHUTDOWN_TIMEOUT_MS)
+    await healthOnly?.close()
+    await ledger?.close()
     await indexer?.stop()
     await source?.stop()
     await bus.close()
+    await redis?.close()
   }
 
   return {
     bus,
     state,
+    ledger,
     gateway,
     chain: () => source,
     async start() {
-      const port = await gateway.listen()
-      logger.info({ port, host: config.HOST, role: config.ROLE }, `listening on ws://localhost:${port}`)
+      if (redis && !redis.connected()) {
+        logger.info({ url: redactUrl(config.REDIS_URL!) }, 'waiting for redis')
+        await redis.ready()
+      }
+      const port = await (gateway ?? healthOnly!).listen()
+      logger.info({ port, host: config.HOST, role: config.ROLE, bus: redis ? 'redis' : 'memory' }, gateway ? `listening on ws://localhost:${port}` : `indexer health on http://localhost:${port}/health`)
       await startChain()
-      if (source) logger.info({ rpcUrl: source.settings.rpcUrl, network: source.settings.network }, `streaming ${source.settings.network} data on ws://localhost:${port}`)
+      if (source && gateway) logger.info({ rpcUrl: source.settings.rpcUrl, network: source.settings.network }, `streaming ${source.settings.network} data on ws://localhost:${port}`)
       return port
     },
     stop: () => (stopping ??= stop()),
   }
+}
+
+/** `ROLE=indexer` serves `/health` only; WebSocket upgrades are refused (connect to a gateway). */
+function indexerHttp(config: Config, bus: Bus, extra: () => Record<string, unknown>, logger: Logger): HttpServer {
+  const http = createHttpServer({ host: config.HOST, port: config.WS_PORT, routes: { '/health': healthRoute({ role: config.ROLE, bus, connections: () => 0, extra }) }, logger })
+  http.server.on('upgrade', (_req, socket) => refuseUpgrade(socket, ErrorCode.notFound, 'this process is an indexer (ROLE=indexer): connect to a gateway'))
+  return http
 }
 
 /** The alert rules' thresholds: env values, with the network's USD scale where env is silent. */
@@ -108,4 +165,11 @@ export function alertThresholds(config: Config, settings: ChainSettings): AlertT
 /** Status objects hold bigints; /health is JSON. */
 function jsonSafe(value: object): Record<string, unknown> {
   return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as Record<string, unknown>
+}
+
+/** A URL without its password, for logs. */
+function redactUrl(url: string): string {
+  const u = new URL(url)
+  if (u.password) u.password = '***'
+  return u.toString()
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Channel } from '../protocol/items.js'
-import type { Bus, BusListener, BusMessage, BusPayload } from './bus.js'
+import type { Bus, BusListener, BusMessage, Publication } from './bus.js'
 
 export type MemoryBusOptions = {
   /** How many messages per channel `history` can replay. */
@@ -9,17 +9,27 @@ export type MemoryBusOptions = {
   logger?: Logger
 }
 
+/** The in-process bus, plus `append`: numbering and storing in the caller's turn (the memory ledger's atomic commit). */
+export type MemoryBus = Bus & {
+  /** Numbers and stores a publication now, synchronously; delivery follows asynchronously. */
+  append(channel: Channel, publication: Publication, publishedAt?: number): BusMessage
+  /** The channel's newest seq, synchronously. */
+  seqOf(channel: Channel): number
+}
+
 type ChannelState = { seq: number; ring: BusMessage[]; listeners: Set<BusListener> }
 
 /**
- * The in-process bus: sequence numbers and a bounded history per channel, synchronous fan-out.
+ * The in-process bus: sequence numbers and a bounded history per channel; delivery in a microtask
+ * after the publish, in publish order. Its epoch is this process's: a restart starts a new numbering.
  *
  * @example
  * const bus = createMemoryBus({ historySize: 1000 })
- * bus.subscribe('trades', (m) => console.log(m.seq))
- * await bus.publish('trades', { kind: 'data', items: [trade] }) // 1
+ * bus.subscribe('trades', { message: (m) => console.log(m.seq) })
+ * await bus.publish('trades', dataPublication(encodeItems('trades', [trade]))) // 1
  */
-export function createMemoryBus({ historySize, logger }: MemoryBusOptions): Bus {
+export function createMemoryBus({ historySize, logger }: MemoryBusOptions): MemoryBus {
+  const epoch = randomUUID()
   const channels = new Map<Channel, ChannelState>()
 
   function state(channel: Channel): ChannelState {
@@ -28,28 +38,38 @@ export function createMemoryBus({ historySize, logger }: MemoryBusOptions): Bus 
     return s
   }
 
+  function deliver(s: ChannelState, message: BusMessage): void {
+    for (const listener of s.listeners) {
+      try {
+        listener.message(message)
+      } catch (err) {
+        logger?.error({ err, channel: message.channel }, 'bus listener threw')
+      }
+    }
+  }
+
+  function append(channel: Channel, publication: Publication, publishedAt = Date.now()): BusMessage {
+    const s = state(channel)
+    const message = Object.freeze({ ...publication, channel, seq: ++s.seq, publishedAt }) as BusMessage
+    if (historySize > 0) {
+      s.ring.push(message)
+      if (s.ring.length > historySize) s.ring.shift()
+    }
+    queueMicrotask(() => deliver(s, message))
+    return message
+  }
+
   return {
-    epoch: randomUUID(),
-    async publish(channel: Channel, payload: BusPayload) {
-      const s = state(channel)
-      const message = { ...payload, channel, seq: ++s.seq } as BusMessage
-      if (historySize > 0) {
-        s.ring.push(message)
-        if (s.ring.length > historySize) s.ring.shift()
-      }
-      for (const listener of s.listeners) {
-        try {
-          listener(message)
-        } catch (err) {
-          logger?.error({ err, channel }, 'bus listener threw')
-        }
-      }
-      return message.seq
+    append,
+    seqOf: (channel) => state(channel).seq,
+    epoch: async () => epoch,
+    async publish(channel, publication) {
+      return append(channel, publication).seq
     },
     subscribe(channel, listener) {
       const s = state(channel)
       s.listeners.add(listener)
-      return () => s.listeners.delete(listener)
+      return { ready: Promise.resolve(), close: () => void s.listeners.delete(listener) }
     },
     async history(channel, since) {
       const s = state(channel)
@@ -60,6 +80,7 @@ export function createMemoryBus({ historySize, logger }: MemoryBusOptions): Bus 
     async lastSeq(channel) {
       return state(channel).seq
     },
+    status: () => ({ kind: 'memory', connected: true, epoch }),
     async close() {
       for (const s of channels.values()) s.listeners.clear()
     },

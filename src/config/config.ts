@@ -95,8 +95,8 @@ function proxyHops() {
     .transform((v) => (v === 'true' || v === 'yes' ? 1 : v === 'false' || v === 'no' ? 0 : Number(v)))
 }
 
-/** Every environment variable the server reads, with its default. The README's configuration table mirrors this. */
-export const envSchema = z.object({
+/** Each environment variable the server reads, with its default. The README's configuration table mirrors this. */
+const envFields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
   HOST: z.string().trim().min(1, { message: 'must be a host name or address' }).default('0.0.0.0'),
   WS_PORT: int(0, 65535).default(3003),
@@ -105,6 +105,8 @@ export const envSchema = z.object({
   CORE_RPC_URL: url(['http:', 'https:']).optional(),
   CORE_WS_URL: url(['ws:', 'wss:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_PREFIX: z.string().trim().regex(/^[\w.:-]{1,64}$/, { message: 'must be 1-64 letters, digits, or . _ : -' }).default('cmws:'),
+  REDIS_TOKEN_TTL_SEC: int(3600, 31_536_000).default(604_800),
   CORE_NETWORK: z
     .enum(['mainnet', 'testnet', 'devnet', 'embedded', 'none'], { message: 'must be mainnet, testnet, devnet, embedded or none' })
     .optional(),
@@ -164,6 +166,13 @@ export const envSchema = z.object({
   JWT_AUDIENCE: z.string().trim().min(1).optional(),
   JWT_CLOCK_TOLERANCE_SEC: int(0, 3600).default(5),
   PRETTY_LOGS: bool().optional(),
+})
+
+/** Every environment variable the server reads, with its default, and the rules that span several. */
+export const envSchema = envFields.superRefine((env, ctx) => {
+  if (env.ROLE !== 'all' && !env.REDIS_URL) {
+    ctx.addIssue({ code: 'custom', path: ['ROLE'], message: `must be all without REDIS_URL: a ${env.ROLE} process talks to the others through Redis (set REDIS_URL, or unset ROLE to run everything in one process)` })
+  }
 })
 
 export type Env = z.input<typeof envSchema>

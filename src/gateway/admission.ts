@@ -6,6 +6,7 @@ import { tokenFromRequest } from '../auth/credentials.js'
 import type { Config } from '../config/config.js'
 import { ErrorCode, UpgradeStatus, type UpgradeRefusal } from '../protocol/errors.js'
 import { clientIp } from './clientIp.js'
+import { createLocalIpSlots, type IpSlots } from './ipSlots.js'
 
 export type AdmissionConfig = Pick<Config, 'MAX_CONNECTIONS' | 'MAX_CONNECTIONS_PER_IP' | 'TRUST_PROXY' | 'ALLOWED_ORIGINS'>
 
@@ -25,7 +26,13 @@ export type Admission = {
   refused(): Readonly<Record<string, number>>
 }
 
-export type AdmissionOptions = { config: AdmissionConfig; verifier: TokenVerifier | null; logger: Logger }
+export type AdmissionOptions = {
+  config: AdmissionConfig
+  verifier: TokenVerifier | null
+  logger: Logger
+  /** Where per-IP slots are counted (default: this process; with Redis: across gateways). */
+  ipSlots?: IpSlots
+}
 
 /**
  * @example
@@ -35,8 +42,7 @@ export type AdmissionOptions = { config: AdmissionConfig; verifier: TokenVerifie
  *   if (admitted) wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, admitted))
  * })
  */
-export function createAdmission({ config, verifier, logger }: AdmissionOptions): Admission {
-  const perIp = new Map<string, number>()
+export function createAdmission({ config, verifier, logger, ipSlots = createLocalIpSlots(config.MAX_CONNECTIONS_PER_IP) }: AdmissionOptions): Admission {
   const refusals: Record<string, number> = {}
   let open = 0
   let stopped = false
@@ -48,14 +54,11 @@ export function createAdmission({ config, verifier, logger }: AdmissionOptions):
     return null
   }
 
-  function hold(ip: string, socket: Duplex): void {
-    open++
-    perIp.set(ip, (perIp.get(ip) ?? 0) + 1)
+  /** Holds the process slot and the IP slot until the socket closes. */
+  function hold(socket: Duplex, releaseIp: () => void): void {
     socket.once('close', () => {
       open--
-      const left = (perIp.get(ip) ?? 1) - 1
-      if (left > 0) perIp.set(ip, left)
-      else perIp.delete(ip)
+      releaseIp()
     })
   }
 
@@ -67,10 +70,21 @@ export function createAdmission({ config, verifier, logger }: AdmissionOptions):
     }
     if (stopped) return refuse(socket, ErrorCode.serverFull, 'the server is shutting down', ip)
     if (open >= config.MAX_CONNECTIONS) return refuse(socket, ErrorCode.serverFull, `the server is at its limit of ${config.MAX_CONNECTIONS} connections`, ip)
-    if ((perIp.get(ip) ?? 0) >= config.MAX_CONNECTIONS_PER_IP) {
+    open++
+    const releaseIp = await ipSlots.acquire(ip).catch((err: unknown) => {
+      open--
+      throw err
+    })
+    if (!releaseIp) {
+      open--
       return refuse(socket, ErrorCode.tooManyConnections, `at most ${config.MAX_CONNECTIONS_PER_IP} connections per IP address`, ip)
     }
-    hold(ip, socket)
+    if (socket.destroyed) {
+      open--
+      releaseIp()
+      return null
+    }
+    hold(socket, releaseIp)
     const token = verifier ? tokenFromRequest(req) : undefined
     if (!verifier || token === undefined) return { ip, grant: null }
     try {
@@ -84,7 +98,10 @@ export function createAdmission({ config, verifier, logger }: AdmissionOptions):
 
   return {
     admit,
-    stop: () => void (stopped = true),
+    stop: () => {
+      stopped = true
+      void ipSlots.close()
+    },
     refused: () => ({ ...refusals }),
   }
 }

@@ -1,28 +1,22 @@
 import type { ChannelParams, UnsubscribeParams } from '../protocol/clientMessages.js'
-import { severities, type AlertItem, type Channel, type ChannelItems, type TradeItem } from '../protocol/items.js'
+import { severities, type Channel } from '../protocol/items.js'
+import { tokenKey, typeKey, walletKey, type Route } from '../protocol/routing.js'
 
 /**
  * How one channel's subscriptions are indexed and matched. A client is filed under `keysOf(params)`;
- * an item reaches the clients filed under any of `keysFor(item)` whose `accept` passes. So routing
- * costs the number of matching clients, not the number of connected ones.
+ * an item reaches the clients filed under `"*"` or any of its route's keys (`protocol/routing.ts`)
+ * whose `accept` passes. So routing costs the number of matching clients, not the number of
+ * connected ones, and never parses an item.
  */
 export type ChannelRule<C extends Channel> = {
   keysOf(params: ChannelParams[C]): string[]
-  keysFor(item: ChannelItems[C]): string[]
   /** A post-filter for what an index key cannot express (thresholds); undefined when every keyed client matches. */
-  accept?(params: ChannelParams[C], item: ChannelItems[C]): boolean
-  /** Where only the newest item per key matters (prices: per token), the key; a slow client's queue keeps the newest. */
-  replaceKey?(item: ChannelItems[C]): string
+  accept?(params: ChannelParams[C], route: Route): boolean
   /** Params after subscribing again: lists are merged, scalars take the newest value. */
   merge(current: ChannelParams[C], next: ChannelParams[C]): ChannelParams[C]
   /** Params after an unsubscribe naming some entries; null when nothing is left. */
   remove(current: ChannelParams[C], removed: UnsubscribeParams): ChannelParams[C] | null
 }
-
-const WILDCARD = '*'
-const tokenKey = (t: string) => (t === WILDCARD ? WILDCARD : `t:${t}`)
-const walletKey = (w: string) => `w:${w}`
-const typeKey = (t: string) => (t === WILDCARD ? WILDCARD : `k:${t}`)
 
 function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])]
@@ -36,8 +30,6 @@ function without<T extends string>(list: readonly T[], removed: readonly string[
 
 const prices: ChannelRule<'prices'> = {
   keysOf: (p) => p.tokens.map(tokenKey),
-  keysFor: (item) => [WILDCARD, tokenKey(item.tokenAddress)],
-  replaceKey: (item) => item.tokenAddress,
   merge: (a, b) => ({ tokens: union(a.tokens, b.tokens) }),
   remove(current, removed) {
     const tokens = without(current.tokens, removed.tokens)
@@ -46,20 +38,18 @@ const prices: ChannelRule<'prices'> = {
 }
 
 const tokens: ChannelRule<'tokens'> = {
-  keysOf: () => [WILDCARD],
-  keysFor: () => [WILDCARD],
+  keysOf: () => ['*'],
   merge: (_a, b) => b,
   remove: () => null,
 }
 
-function tradeValueAccepted(min: number | undefined, item: TradeItem): boolean {
-  return min === undefined || (typeof item.valueUsd === 'number' && item.valueUsd >= min)
+function tradeValueAccepted(min: number | undefined, route: Route): boolean {
+  return min === undefined || (typeof route.valueUsd === 'number' && route.valueUsd >= min)
 }
 
 const trades: ChannelRule<'trades'> = {
   keysOf: (p) => [...p.tokens.map(tokenKey), ...p.wallets.map(walletKey)],
-  keysFor: (item) => [WILDCARD, tokenKey(item.tokenAddress), walletKey(item.trader)],
-  accept: (p, item) => tradeValueAccepted(p.minValueUsd, item),
+  accept: (p, route) => tradeValueAccepted(p.minValueUsd, route),
   merge(a, b) {
     const merged = { tokens: union(a.tokens, b.tokens), wallets: union(a.wallets, b.wallets) }
     const minValueUsd = b.minValueUsd ?? a.minValueUsd
@@ -73,16 +63,15 @@ const trades: ChannelRule<'trades'> = {
 
 const severityRank = (s: string) => severities.indexOf(s as (typeof severities)[number])
 
-function alertAccepted(p: ChannelParams['alerts'], item: AlertItem): boolean {
-  if (p.tokens.length > 0 && !p.tokens.includes(item.tokenAddress)) return false
-  if (p.minSeverity && severityRank(item.severity) < severityRank(p.minSeverity)) return false
-  const value = item.data['valueUsd']
+function alertAccepted(p: ChannelParams['alerts'], route: Route): boolean {
+  if (p.tokens.length > 0 && !p.tokens.includes(route.token ?? '')) return false
+  if (p.minSeverity && severityRank(route.severity ?? 'info') < severityRank(p.minSeverity)) return false
+  const value = route.valueUsd
   return p.minValueUsd === undefined || typeof value !== 'number' || value >= p.minValueUsd
 }
 
 const alerts: ChannelRule<'alerts'> = {
   keysOf: (p) => p.types.map(typeKey),
-  keysFor: (item) => [WILDCARD, typeKey(item.type)],
   accept: alertAccepted,
   merge(a, b) {
     const merged: ChannelParams['alerts'] = { types: union(a.types, b.types) as typeof a.types, tokens: union(a.tokens, b.tokens) }

@@ -16,8 +16,8 @@ export type Client = {
   readonly subs: Map<Channel, ChannelParams[Channel]>
   /** Newest seq delivered per channel, so replay and live delivery never repeat a message. */
   readonly lastSeq: Map<Channel, number>
-  /** Frames held back per channel while a snapshot or replay is being sent. */
-  readonly held: Map<Channel, Frame[]>
+  /** Frames held back per channel while a snapshot or replay is being sent (`depth`: holds not yet released). */
+  readonly held: Map<Channel, { depth: number; frames: Frame[] }>
   /** The single send path: queued, coalesced and capped per client. */
   readonly outbox: Outbox
   /** Messages per minute this client may send. */
@@ -76,7 +76,7 @@ export function sendJson(client: Client, message: object, channel?: Channel): vo
 export function deliver(client: Client, channel: Channel, frame: Frame): void {
   const held = client.held.get(channel)
   if (held) {
-    held.push(frame)
+    held.frames.push(frame)
     return
   }
   sendInOrder(client, channel, frame)
@@ -89,15 +89,26 @@ export function sendInOrder(client: Client, channel: Channel, frame: Frame): voi
   client.outbox.sendFrame(channel, frame)
 }
 
-/** Starts holding live frames for a channel (before a snapshot or a replay). */
+/** Starts holding live frames for a channel (before a snapshot or a replay); holds nest. */
 export function hold(client: Client, channel: Channel): void {
-  if (!client.held.has(channel)) client.held.set(channel, [])
+  const held = client.held.get(channel)
+  if (held) held.depth++
+  else client.held.set(channel, { depth: 1, frames: [] })
 }
 
-/** Stops holding and sends what was held, in order, without repeats. */
-export function release(client: Client, channel: Channel): void {
+/** Sends the held frames up to `seq` now, in order, and keeps holding the newer ones. */
+export function flushHeld(client: Client, channel: Channel, seq: number): void {
   const held = client.held.get(channel)
   if (!held) return
+  const due = held.frames.filter((f) => f.seq <= seq)
+  held.frames = held.frames.filter((f) => f.seq > seq)
+  for (const frame of due) sendInOrder(client, channel, frame)
+}
+
+/** Ends one hold; when none is left, sends what was held, in order, without repeats. */
+export function release(client: Client, channel: Channel): void {
+  const held = client.held.get(channel)
+  if (!held || --held.depth > 0) return
   client.held.delete(channel)
-  for (const frame of held) deliver(client, channel, frame)
+  for (const frame of held.frames) deliver(client, channel, frame)
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws'
@@ -13,11 +13,14 @@ import { createAdmission, type Admitted } from './admission.js'
 import { createClient, sendJson, type Client } from './client.js'
 import type { Policy } from './entitlements.js'
 import { applyGrant } from './grants.js'
-import { createHttpHandler, sendJsonResponse, type Route } from './http.js'
+import { healthRoute } from './health.js'
+import type { Route } from './http.js'
+import { createHttpServer } from './httpServer.js'
+import type { IpSlots } from './ipSlots.js'
 import { createHub, type Hub } from './hub.js'
 import { createFlusher, createOutbox } from './outbox.js'
 import { createRateLimiter } from './rateLimiter.js'
-import { handleFrame, type SessionDeps } from './session.js'
+import { handleFrame, resynchronise, type SessionDeps } from './session.js'
 import { startHeartbeat } from './heartbeat.js'
 
 /** How long a slow consumer closed with 4008 may take to read its close frame before it is cut. */
@@ -59,6 +62,8 @@ export type GatewayOptions = {
   health?: () => Record<string, unknown>
   /** Extra HTTP routes (exact paths). */
   routes?: Record<string, Route>
+  /** Where per-IP connection slots are counted (default: this process). */
+  ipSlots?: IpSlots
 }
 
 /** Counters of the limits at work. */
@@ -120,10 +125,17 @@ function policyOf(config: GatewayConfig, authEnabled: boolean): Policy {
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, bus, state, logger } = options
-  const startedAt = Date.now()
   const clients = new Set<Client>()
   const counters = { slowConsumers: 0, floodCloses: 0 }
-  const hub = createHub({ bus, logger })
+  let epoch = bus.status().epoch ?? ''
+  const hub = createHub({
+    bus,
+    logger,
+    onBroken(channel, reason, current) {
+      if (reason === 'epoch') epoch = current
+      for (const client of [...hub.members(channel)]) resynchronise(deps, client, channel, current)
+    },
+  })
   const verifier = createTokenVerifier({
     secret: config.JWT_SECRET,
     jwksUrl: config.JWT_JWKS_URL,
@@ -136,20 +148,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const grants = { hub, policy, toleranceSec: config.JWT_CLOCK_TOLERANCE_SEC, onError: onGrantError }
   const onFloodClose = () => void counters.floodCloses++
   const deps: SessionDeps = { hub, bus, state, logger, recentTokens: config.RECENT_TOKENS, policy, verifier, grants, onFloodClose }
-  const admission = createAdmission({ config, verifier, logger })
+  const admission = createAdmission({ config, verifier, logger, ...(options.ipSlots ? { ipSlots: options.ipSlots } : {}) })
   const flusher = createFlusher((err) => logger.error({ err }, 'flushing a client failed'))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MAX_PAYLOAD_BYTES, perMessageDeflate: deflateOptions(config.PER_MESSAGE_DEFLATE) })
 
-  const health: Route = (_req, res) =>
-    sendJsonResponse(res, 200, {
-      status: 'ok',
-      connections: clients.size,
-      uptime: Math.floor((Date.now() - startedAt) / 1000),
-      timestamp: new Date().toISOString(),
-      role: config.ROLE,
-      ...options.health?.(),
-    })
-  const server = createServer(createHttpHandler({ ...options.routes, '/health': health }, (err) => logger.error({ err }, 'http route failed')))
+  const health = healthRoute({ role: config.ROLE, bus, connections: () => clients.size, ...(options.health ? { extra: options.health } : {}) })
+  const http = createHttpServer({ host: config.HOST, port: config.WS_PORT, routes: { ...options.routes, '/health': health }, logger })
+  const server = http.server
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     admission.admit(req, socket).then(
       (admitted) => admitted && wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, admitted)),
@@ -177,7 +182,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       hub.removeClient(client)
     })
     const tier = verifier ? { tier: client.tier, expiresAt: client.expiresAt } : {}
-    sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds(), epoch: bus.epoch, ...tier })
+    sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds(), epoch, ...tier })
   }
 
   const stopHeartbeat = startHeartbeat(clients, config.HEARTBEAT_INTERVAL_MS, logger)
@@ -186,13 +191,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function close(timeoutMs = 5000): Promise<void> {
     stopHeartbeat()
     admission.stop()
-    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+    const serverClosed = http.close()
     const gone = [...clients].map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))))
     for (const client of clients) client.outbox.end(CloseCode.goingAway, 'server shutting down')
     const timer = setTimeout(() => clients.forEach((c) => c.ws.terminate()), timeoutMs)
     await Promise.all(gone)
     clearTimeout(timer)
-    server.closeAllConnections()
     hub.close()
     wss.close()
     await serverClosed
@@ -208,15 +212,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       queuedBytes: [...clients].reduce((n, c) => n + c.outbox.queuedBytes(), 0),
       largestBacklogBytes: [...clients].reduce((n, c) => Math.max(n, c.outbox.queuedBytes() + c.ws.bufferedAmount), 0),
     }),
-    listen: () =>
-      new Promise<number>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(config.WS_PORT, config.HOST, () => {
-          server.off('error', reject)
-          const address = server.address()
-          resolve(typeof address === 'object' && address ? address.port : config.WS_PORT)
-        })
-      }),
+    listen: async () => {
+      epoch = await bus.epoch()
+      return http.listen()
+    },
     close: (timeoutMs) => (closing ??= close(timeoutMs)),
   }
 }

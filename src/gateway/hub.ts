@@ -1,38 +1,73 @@
 import type { Logger } from 'pino'
-import type { Bus, BusMessage } from '../bus/bus.js'
+import type { Bus, BusMessage, EncodedItem } from '../bus/bus.js'
 import type { ChannelParams, SubscribeMessage, UnsubscribeParams } from '../protocol/clientMessages.js'
-import { channels, dataKey, type Channel, type ChannelItems } from '../protocol/items.js'
+import { channels, dataKey, type Channel } from '../protocol/items.js'
+import { WILDCARD } from '../protocol/routing.js'
 import { encodeData } from '../protocol/serverMessages.js'
+import { createChannelFeed, type ChannelFeed, type FeedBreak } from './channelFeed.js'
 import { channelRules, type ChannelRule } from './channelRules.js'
 import { deliver, type Client, type Frame } from './client.js'
 
 /**
- * The hub keeps the subscription index (channel → key → clients) and turns each bus message into
- * frames: every distinct selection of items is encoded once and shared by the clients that chose it.
+ * The hub keeps the subscription index (channel → key → clients), follows the bus channels its
+ * clients use, and turns each bus message into frames: every distinct selection of items is framed
+ * once (from the items' JSON texts, never re-encoded) and shared by the clients that chose it.
  */
 export type Hub = {
   /** The params a subscribe would leave the client with (merged with its current ones), without applying them. */
   preview(client: Client, message: SubscribeMessage): ChannelParams[Channel]
-  /** Sets a client's params on a channel (null: leaves it), re-indexing it. */
+  /** Sets a client's params on a channel (null: leaves it), re-indexing it; the first subscriber opens the channel's feed. */
   replace(client: Client, channel: Channel, params: ChannelParams[Channel] | null): void
+  /** Resolves once the channel's feed delivers (call after `replace`). */
+  ready(channel: Channel): Promise<void>
+  /** Resolves once the channel's feed has routed every message up to `seq`. */
+  reached(channel: Channel, seq: number): Promise<void>
   /** Applies an unsubscribe; returns the params left, or null when the client left the channel. */
   unsubscribe(client: Client, channel: Channel, removed: UnsubscribeParams | undefined): ChannelParams[Channel] | null
   /** Drops every subscription of a client that disconnected. */
   removeClient(client: Client): void
-  /** Encodes the items of `message` that this client's current params select (replay); null if none. */
+  /** Frames the items of `message` that this client's current params select (replay); null if none. */
   frameFor(client: Client, message: BusMessage): Frame | null
+  /** The clients subscribed to a channel now. */
+  members(channel: Channel): ReadonlySet<Client>
   subscriberCount(channel: Channel): number
-  /** How many items and frames have been JSON-encoded (each once, however many receivers). */
-  stats(): { itemsEncoded: number; framesEncoded: number }
+  /** How many frames have been built (each once, however many receivers). */
+  stats(): { framesEncoded: number }
   close(): void
+}
+
+export type HubOptions = {
+  bus: Bus
+  logger: Logger
+  /** A channel's numbering broke (new epoch, or history lost): its subscribers must be re-synchronised. */
+  onBroken(channel: Channel, reason: FeedBreak, epoch: string, seq: number): void
 }
 
 type Index = { byKey: Map<string, Set<Client>>; members: Set<Client> }
 
-export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
+export function createHub({ bus, logger, onBroken }: HubOptions): Hub {
   const indexes = new Map<Channel, Index>(channels.map((c) => [c, { byKey: new Map(), members: new Set() }]))
-  const counters = { itemsEncoded: 0, framesEncoded: 0 }
-  const unsubscribes = channels.map((channel) => bus.subscribe(channel, (m) => route(m)))
+  const feeds = new Map<Channel, ChannelFeed>()
+  const counters = { framesEncoded: 0 }
+
+  function openFeed(channel: Channel): ChannelFeed {
+    let feed = feeds.get(channel)
+    if (feed) return feed
+    feed = createChannelFeed({ bus, channel, logger, handlers: { deliver: route, broken: (reason, epoch, seq) => onBroken(channel, reason, epoch, seq) } })
+    feeds.set(channel, feed)
+    const opened = feed
+    opened.ready.catch((err: unknown) => {
+      logger.warn({ err, channel }, 'subscribing to the bus channel failed; the next subscriber retries')
+      closeFeed(channel, opened)
+    })
+    return feed
+  }
+
+  function closeFeed(channel: Channel, feed = feeds.get(channel)): void {
+    if (!feed || feeds.get(channel) !== feed) return
+    feeds.delete(channel)
+    feed.close()
+  }
 
   function file(client: Client, channel: Channel, keys: string[], add: boolean): void {
     const { byKey } = indexes.get(channel)!
@@ -57,41 +92,38 @@ export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
       file(client, channel, rule.keysOf(next), true)
       client.subs.set(channel, next)
       index.members.add(client)
+      openFeed(channel)
     } else {
       client.subs.delete(channel)
       index.members.delete(client)
+      if (index.members.size === 0) closeFeed(channel)
     }
   }
 
   /** Item positions each matching client gets, found through the index only. */
-  function match(channel: Channel, items: readonly unknown[], only?: Client): Map<Client, number[]> {
+  function match(channel: Channel, items: readonly EncodedItem[], only?: Client): Map<Client, number[]> {
     const rule = channelRules[channel] as ChannelRule<Channel>
     const { byKey } = indexes.get(channel)!
     const picked = new Map<Client, number[]>()
-    const filed = (key: string): Iterable<Client> => {
+    const visit = (key: string, i: number, item: EncodedItem) => {
       const set = byKey.get(key)
-      if (!only) return set ?? []
-      return set?.has(only) ? [only] : []
+      if (!set) return
+      for (const client of only ? (set.has(only) ? [only] : []) : set) {
+        const list = picked.get(client)
+        if (list?.at(-1) === i) continue
+        if (rule.accept && !rule.accept(client.subs.get(channel)!, item.route)) continue
+        if (list) list.push(i)
+        else picked.set(client, [i])
+      }
     }
     items.forEach((item, i) => {
-      for (const key of rule.keysFor(item as ChannelItems[Channel])) {
-        for (const client of filed(key)) {
-          const list = picked.get(client)
-          if (list?.at(-1) === i) continue
-          if (rule.accept && !rule.accept(client.subs.get(channel)!, item as ChannelItems[Channel])) continue
-          if (list) list.push(i)
-          else picked.set(client, [i])
-        }
-      }
+      visit(WILDCARD, i, item)
+      for (const key of item.route.keys) visit(key, i, item)
     })
     return picked
   }
 
-  function framesFor(message: BusMessage, picked: Map<Client, number[]>): Map<Client, Frame> {
-    if (message.kind !== 'data') return new Map()
-    const rule = channelRules[message.channel] as ChannelRule<Channel>
-    const encoded: (string | undefined)[] = []
-    const item = (i: number) => (encoded[i] ??= (counters.itemsEncoded++, JSON.stringify(message.items[i])))
+  function framesFor(message: Extract<BusMessage, { kind: 'data' }>, picked: Map<Client, number[]>): Map<Client, Frame> {
     const bySelection = new Map<string, Frame>()
     const out = new Map<Client, Frame>()
     for (const [client, positions] of picked) {
@@ -99,21 +131,16 @@ export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
       let frame = bySelection.get(selection)
       if (!frame) {
         counters.framesEncoded++
-        const items = positions.map(item)
+        const items = positions.map((i) => message.items[i]!.json)
         const text = encodeData(message.channel, dataKey[message.channel], message.seq, items)
         frame = { seq: message.seq, bytes: Buffer.from(text) }
-        if (rule.replaceKey) frame.latest = { keys: positions.map((i) => rule.replaceKey!(message.items[i] as ChannelItems[Channel])), items }
+        const replace = positions.map((i) => message.items[i]!.route.replace)
+        if (replace[0] !== undefined) frame.latest = { keys: replace as string[], items }
         bySelection.set(selection, frame)
       }
       out.set(client, frame)
     }
     return out
-  }
-
-  function preview(client: Client, message: SubscribeMessage): ChannelParams[Channel] {
-    const rule = channelRules[message.channel] as ChannelRule<Channel>
-    const current = client.subs.get(message.channel)
-    return current ? rule.merge(current, message.params) : message.params
   }
 
   function reorgFrame(message: Extract<BusMessage, { kind: 'reorg' }>): Frame {
@@ -134,8 +161,14 @@ export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
   }
 
   return {
-    preview,
+    preview(client, message) {
+      const rule = channelRules[message.channel] as ChannelRule<Channel>
+      const current = client.subs.get(message.channel)
+      return current ? rule.merge(current, message.params) : message.params
+    },
     replace: setParams,
+    ready: (channel) => feeds.get(channel)?.ready ?? Promise.resolve(),
+    reached: (channel, seq) => feeds.get(channel)?.reached(seq) ?? Promise.resolve(),
     unsubscribe(client, channel, removed) {
       const current = client.subs.get(channel)
       const rule = channelRules[channel] as ChannelRule<Channel>
@@ -150,10 +183,11 @@ export function createHub({ bus, logger }: { bus: Bus; logger: Logger }): Hub {
       if (message.kind === 'reorg') return client.subs.has(message.channel) ? reorgFrame(message) : null
       return framesFor(message, match(message.channel, message.items, client)).get(client) ?? null
     },
+    members: (channel) => indexes.get(channel)!.members,
     subscriberCount: (channel) => indexes.get(channel)!.members.size,
     stats: () => ({ ...counters }),
     close() {
-      for (const off of unsubscribes) off()
+      for (const channel of [...feeds.keys()]) closeFeed(channel)
     },
   }
 }

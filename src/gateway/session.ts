@@ -5,9 +5,9 @@ import type { Bus } from '../bus/bus.js'
 import { parseClientMessage, peekId, type AuthMessage, type ClientMessage, type SubscribeMessage } from '../protocol/clientMessages.js'
 import { CloseCode, ErrorCode, ProtocolError } from '../protocol/errors.js'
 import { dataKey, type Channel } from '../protocol/items.js'
-import { unixSeconds } from '../protocol/serverMessages.js'
-import type { StateStore } from '../state/stateStore.js'
-import { enqueue, hold, release, sendInOrder, sendJson, type Client } from './client.js'
+import { encodeData, unixSeconds } from '../protocol/serverMessages.js'
+import type { Snapshot, StateStore } from '../state/stateStore.js'
+import { enqueue, flushHeld, hold, release, sendInOrder, sendJson, type Client } from './client.js'
 import { checkTokenLimit, entitle, hasPremiumFeatures, limitsOf, type Policy } from './entitlements.js'
 import { applyGrant, type GrantDeps } from './grants.js'
 import type { Hub } from './hub.js'
@@ -112,47 +112,94 @@ async function authenticate(deps: SessionDeps, client: Client, message: AuthMess
   applyGrant(deps.grants, client, grant)
 }
 
-/** Subscribes, acknowledges, then sends the replay (`since`) or the snapshot before any newer live frame. */
+/**
+ * Subscribes, acknowledges, then sends the replay (`since`) or the snapshot, each at its place in the
+ * channel's stream: live frames up to the snapshot's seq come before it, newer ones after.
+ */
 async function subscribe(deps: SessionDeps, client: Client, requested: SubscribeMessage): Promise<void> {
   const { channel } = requested
   const message = entitle(requested, hasPremiumFeatures(deps.policy, client.tier))
   const params = deps.hub.preview(client, message)
   checkTokenLimit(client.subs, channel, params, limitsOf(deps.policy, client.tier).maxTokens)
+  const wasSubscribed = client.subs.has(channel)
   hold(client, channel)
   try {
     deps.hub.replace(client, channel, params)
-    if (message.since === undefined) {
-      const seq = await deps.bus.lastSeq(channel)
-      sendJson(client, withId({ type: 'subscribed', channel, params, seq }, message.id))
-      await sendSnapshot(deps, client, message, seq)
-    } else {
-      await replay(deps, client, channel, message.since, params, message.id)
-    }
+    await deps.hub.ready(channel)
+    if (message.since === undefined) await sendSubscribed(deps, client, { channel, params, wanted: message.params, fresh: !wasSubscribed }, withId({}, message.id))
+    else await replay(deps, client, channel, message.since, params, message.id)
   } finally {
     release(client, channel)
   }
 }
 
+type SubscribedPlan = {
+  channel: Channel
+  /** The effective params (acknowledged). */
+  params: unknown
+  /** What the snapshot covers (the requested tokens, for prices). */
+  wanted: SubscribeMessage['params']
+  /** A new subscription starts after the snapshot's seq; an existing one keeps its place in the stream. */
+  fresh: boolean
+}
+
+/**
+ * `subscribed` with the seq of the state the snapshot was read at, then the snapshot. Frames up to
+ * that seq are sent first to a client that was already subscribed, and dropped for a new one (the
+ * snapshot reflects them); newer frames follow.
+ */
+async function sendSubscribed(deps: SessionDeps, client: Client, plan: SubscribedPlan, extra: object): Promise<void> {
+  const { channel } = plan
+  const snapshot = await readSnapshot(deps, channel, plan.wanted)
+  await deps.hub.reached(channel, snapshot.seq)
+  if (plan.fresh) client.lastSeq.set(channel, snapshot.seq)
+  sendJson(client, { type: 'subscribed', channel, params: plan.params, seq: snapshot.seq, ...extra })
+  if (!plan.fresh) flushHeld(client, channel, snapshot.seq)
+  client.lastSeq.set(channel, Math.max(snapshot.seq, client.lastSeq.get(channel) ?? 0))
+  if (snapshot.items.length === 0) return
+  client.outbox.send(encodeData(channel, dataKey[channel], snapshot.seq, snapshot.items, true), channel)
+}
+
 async function replay(deps: SessionDeps, client: Client, channel: Channel, since: number, params: unknown, id: string | number | undefined): Promise<void> {
   const history = await deps.bus.history(channel, since)
+  await deps.hub.reached(channel, history.lastSeq)
   sendJson(client, withId({ type: 'subscribed', channel, params, seq: history.lastSeq, resumed: history.complete }, id))
   for (const message of history.messages) {
     const frame = deps.hub.frameFor(client, message)
     if (frame) sendInOrder(client, channel, frame)
   }
-  // A `since` from another epoch may be ahead of this bus: never skip frames this bus has yet to send.
-  if (!client.lastSeq.has(channel)) client.lastSeq.set(channel, Math.min(since, history.lastSeq))
+  // Held live frames up to history.lastSeq were replayed (or not selected). A `since` from another
+  // epoch may be ahead of this bus: the stream continues after this bus's seq, never after `since`.
+  client.lastSeq.set(channel, history.lastSeq)
 }
 
-/** The current prices or recent launches, marked `snapshot: true`, as of the channel's `seq`. */
-async function sendSnapshot(deps: SessionDeps, client: Client, message: SubscribeMessage, seq: number): Promise<void> {
-  let items: unknown[] = []
-  if (message.channel === 'prices') {
-    const tokens = message.params.tokens
-    items = tokens.includes('*') ? await deps.state.allPrices() : await deps.state.prices(tokens)
-  } else if (message.channel === 'tokens' && message.params.includeRecent) {
-    items = await deps.state.recentTokens(deps.recentTokens)
+/** The current prices or recent launches, as of the channel's `seq`; other channels: just the seq. */
+async function readSnapshot(deps: SessionDeps, channel: Channel, params: SubscribeMessage['params']): Promise<Snapshot> {
+  if (channel === 'prices') {
+    const tokens = (params as { tokens: string[] }).tokens
+    return deps.state.prices(tokens.includes('*') ? '*' : tokens)
   }
-  if (items.length === 0) return
-  sendJson(client, { type: 'data', channel: message.channel, data: { [dataKey[message.channel]]: items }, seq, snapshot: true }, message.channel)
+  if (channel === 'tokens' && (params as { includeRecent?: boolean }).includeRecent) return deps.state.recentTokens(deps.recentTokens)
+  return { seq: await deps.bus.lastSeq(channel), items: [] }
+}
+
+/**
+ * The bus renumbered a channel (new epoch: Redis lost its history) or lost messages for good: every
+ * subscriber is told, as if it had subscribed again — an unsolicited `subscribed` with
+ * `resumed: false` and the `epoch`, then the snapshot — and its stream continues from there.
+ */
+export function resynchronise(deps: SessionDeps, client: Client, channel: Channel, epoch: string): void {
+  const params = client.subs.get(channel)
+  if (!params) return
+  hold(client, channel)
+  client.lastSeq.delete(channel)
+  const task = async () => {
+    try {
+      if (!client.subs.has(channel)) return
+      await sendSubscribed(deps, client, { channel, params, wanted: params as SubscribeMessage['params'], fresh: true }, { resumed: false, epoch })
+    } finally {
+      release(client, channel)
+    }
+  }
+  enqueue(client, task, (err) => deps.logger.error({ err, clientId: client.id, channel }, 're-synchronising a subscriber failed'))
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { checksum, isHexAddress } from '../protocol/address.js'
 import { ErrorCode } from '../protocol/errors.js'
+import type { PriceItem, TokenItem, TradeItem } from '../protocol/items.js'
 import { candleSeconds, type CandleInterval, type StateStore } from '../state/stateStore.js'
 import { sendHttpError, sendJsonResponse, type Route } from './http.js'
 
@@ -17,8 +18,8 @@ export function tokenRoutes(state: StateStore, recentLimit: number): Record<stri
   const list: Route = async (_req, res, url) => {
     const limit = boundedInt(url.searchParams.get('limit'), recentLimit, recentLimit)
     if (limit === null) return badRequest(res, `limit must be an integer 1-${recentLimit}`)
-    const tokens = await state.recentTokens(limit)
-    const prices = new Map((await state.prices(tokens.map((t) => t.address))).map((p) => [p.tokenAddress, p]))
+    const tokens = parsed<TokenItem>((await state.recentTokens(limit)).items)
+    const prices = new Map(parsed<PriceItem>((await state.prices(tokens.map((t) => t.address))).items).map((p) => [p.tokenAddress, p]))
     sendJsonResponse(res, 200, { tokens: tokens.map((t) => ({ ...t, stats: prices.get(t.address) ?? null })) })
   }
   const one: Route = async (_req, res, url) => {
@@ -26,9 +27,10 @@ export function tokenRoutes(state: StateStore, recentLimit: number): Record<stri
     if (!raw || rest.length > 0 || (sub !== undefined && sub !== 'trades' && sub !== 'candles')) return notFound(res, url.pathname)
     if (!isHexAddress(raw)) return sendHttpError(res, 400, ErrorCode.invalidAddress, `${JSON.stringify(raw.slice(0, 64))} is not a 20-byte hex address`)
     const address = checksum(raw)
-    const [launch, [stats]] = await Promise.all([state.launch(address), state.prices([address])])
+    const [launch, prices] = await Promise.all([state.launch(address), state.prices([address])])
+    const stats = prices.items[0]
     if (!launch && !stats) return sendHttpError(res, 404, ErrorCode.notFound, `unknown token ${address}`)
-    if (sub === undefined) return sendJsonResponse(res, 200, { address, launch, stats: stats ?? null })
+    if (sub === undefined) return sendJsonResponse(res, 200, { address, launch: launch && JSON.parse(launch), stats: stats ? JSON.parse(stats) : null })
     if (sub === 'trades') return sendTrades(state, res, address, url)
     return sendCandles(state, res, address, url)
   }
@@ -38,13 +40,17 @@ export function tokenRoutes(state: StateStore, recentLimit: number): Record<stri
 async function sendTrades(state: StateStore, res: ServerResponse, address: string, url: URL): Promise<void> {
   const limit = boundedInt(url.searchParams.get('limit'), 50, MAX_TRADES)
   if (limit === null) return badRequest(res, `limit must be an integer 1-${MAX_TRADES}`)
-  sendJsonResponse(res, 200, { address, trades: await state.trades(address, limit) })
+  sendJsonResponse(res, 200, { address, trades: parsed<TradeItem>(await state.trades(address, limit)) })
 }
 
 async function sendCandles(state: StateStore, res: ServerResponse, address: string, url: URL): Promise<void> {
   const interval = url.searchParams.get('interval') ?? '1m'
   if (!(interval in candleSeconds)) return badRequest(res, 'interval must be 1m, 5m or 1h')
   sendJsonResponse(res, 200, { address, interval, candles: (await state.candles(address, interval as CandleInterval)) ?? [] })
+}
+
+function parsed<T>(texts: readonly string[]): T[] {
+  return texts.map((text) => JSON.parse(text) as T)
 }
 
 function boundedInt(value: string | null, fallback: number, max: number): number | null {

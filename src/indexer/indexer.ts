@@ -2,20 +2,20 @@ import type { Logger } from 'pino'
 import type { Address } from 'viem'
 import { createAlertEngine } from '../alerts/engine.js'
 import type { AlertThresholds, TradeFact } from '../alerts/rules.js'
-import type { Bus } from '../bus/bus.js'
 import type { BlockEvent, BurnLog, ChainEvent, DecodedLog, MintLog, PairCreatedLog, ReorgEvent, SwapLog, SyncLog } from '../chain/events.js'
 import type { TokenMetadata } from '../chain/tokenMetadata.js'
 import type { QuoteConfig } from '../market/pairs.js'
 import { classifySwap } from '../market/swap.js'
-import { candles, evict, recordPrice, recordTrade } from '../market/tokenMarket.js'
+import type { Ledger } from '../ledger/ledger.js'
+import { evict, recordPrice, recordTrade, type Bucket } from '../market/tokenMarket.js'
 import { round, toDecimalString, toNumber } from '../market/units.js'
 import type { AlertItem, PriceItem, TokenItem, TradeItem } from '../protocol/items.js'
-import type { WritableStateStore } from '../state/stateStore.js'
+import { blockCommit, reorgCommit, type BlockTexts } from './blockCommit.js'
 import { createMarketBook, type TokenInfo } from './marketBook.js'
 
 export type IndexerOptions = {
-  bus: Bus
-  state: WritableStateStore
+  /** Where each block's publications and read-model changes are committed, together. */
+  ledger: Ledger
   /** Cached ERC-20 metadata reads (the chain follower's `readTokenMetadata`). */
   metadata: (token: Address) => Promise<TokenMetadata>
   quotes: QuoteConfig
@@ -40,20 +40,20 @@ export type SeedPair = { pair: Address; token0: Address; token1: Address; dex: s
 
 type Pending = { log: PairCreatedLog; token: Address; timestamp: number }
 type TradeRecord = { token: Address; timestamp: number; type: 'buy' | 'sell'; core: number; usd: number | null }
-type Published = { tokens: string[]; trades: TradeRecord[]; tradeHashes: string[]; alerts: string[]; launched: Address[] }
+type Published = { tokens: string[]; trades: TradeRecord[]; tradeHashes: string[]; alerts: string[]; launched: Address[]; texts: BlockTexts }
 type BlockOut = { tokens: TokenItem[]; trades: TradeItem[]; alerts: AlertItem[]; touched: Set<TokenInfo>; records: TradeRecord[] }
 
 /**
  * Turns decoded chain events into the four channels: launches (`tokens`), swaps (`trades`),
- * per-token market stats (`prices`) and `alerts` — one bus message per channel per block — and keeps
- * the state store current. Reorgs are announced and undone.
+ * per-token market stats (`prices`) and `alerts` — one bus message per channel per block — and the
+ * read model's changes, committed together through the ledger. Reorgs are announced and undone.
  *
  * @example
- * const indexer = createIndexer({ bus, state, metadata, quotes, thresholds, logger })
+ * const indexer = createIndexer({ ledger, metadata, quotes, thresholds, logger })
  * createChainFollower({ …, onEvents: indexer.handle })
  */
 export function createIndexer(options: IndexerOptions): Indexer {
-  const { bus, state, metadata, logger } = options
+  const { ledger, metadata, logger } = options
   const publishFrom = options.publishFrom ?? 0n
   const book = createMarketBook(options.quotes)
   const engine = createAlertEngine(options.thresholds)
@@ -62,11 +62,9 @@ export function createIndexer(options: IndexerOptions): Indexer {
   const creators = new Map<Address, Address>()
   const published = new Map<bigint, Published>()
   const counts = { launches: 0, trades: 0, alerts: 0, reorgs: 0 }
+  /** Buckets evicted by the periodic sweep, written with the next block. */
+  const pendingTrims = new Map<string, number>()
   let lastSweep = 0
-  state.setCandleSource((address, seconds) => {
-    const info = book.tokens.get(address as Address)
-    return info ? candles(info.market, seconds) : null
-  })
 
   /** Reads metadata of every non-quote token the block touches, in parallel and once per token. */
   async function prefetch(logs: readonly DecodedLog[]): Promise<Map<Address, TokenMetadata>> {
@@ -229,30 +227,28 @@ export function createIndexer(options: IndexerOptions): Indexer {
     const now = Number(block.timestamp)
     const out = applyLogs(logs, now, meta)
     const prices: PriceItem[] = []
+    const buckets: { token: string; bucket: Bucket }[] = []
     for (const info of out.touched) {
-      evict(info.market, now)
+      if (evict(info.market, now) > 0) pendingTrims.set(info.address, info.market.buckets[0]!.minute)
       const item = book.priceItem(info, now)
       if (item) prices.push(item)
+      const bucket = info.market.buckets.at(-1)
+      if (bucket) buckets.push({ token: info.address, bucket })
       out.alerts.push(...engine.onMarketMoved({ address: info.address, symbol: info.meta.symbol }, info.market, now, `${info.address}:${block.number}`))
     }
+    const trims = [...pendingTrims].map(([token, minute]) => ({ token, minute }))
+    pendingTrims.clear()
+    const { commit, texts } = blockCommit({ tokens: out.tokens, trades: out.trades, prices, alerts: out.alerts, buckets, trims })
     published.set(block.number, {
       tokens: out.tokens.map((t) => t.txHash),
       trades: out.records,
       tradeHashes: out.trades.map((t) => t.txHash),
       alerts: out.alerts.map((a) => String(a.data['txHash'] ?? '')).filter(Boolean),
       launched: out.tokens.map((t) => t.address as Address),
+      texts,
     })
-    for (const token of out.tokens) await state.addToken(token)
-    await state.addTrades(out.trades)
-    await state.setPrices(prices)
-    if (block.number >= publishFrom) await publish(out, prices)
-  }
-
-  async function publish(out: BlockOut, prices: PriceItem[]): Promise<void> {
-    if (out.tokens.length > 0) await bus.publish('tokens', { kind: 'data', items: out.tokens })
-    if (out.trades.length > 0) await bus.publish('trades', { kind: 'data', items: out.trades })
-    if (prices.length > 0) await bus.publish('prices', { kind: 'data', items: prices })
-    if (out.alerts.length > 0) await bus.publish('alerts', { kind: 'data', items: out.alerts })
+    if (block.number < publishFrom) return ledger.rebuild(commit.delta)
+    await ledger.commit(commit)
     counts.launches += out.tokens.length
     counts.trades += out.trades.length
     counts.alerts += out.alerts.length
@@ -264,28 +260,27 @@ export function createIndexer(options: IndexerOptions): Indexer {
     for (const [n] of published) if (n > ancestor) published.delete(n)
     book.reserves.revertAfter(ancestor)
     for (const [pair, p] of pending) if (p.log.blockNumber > ancestor) pending.delete(pair)
+    const buckets = new Map<string, { token: string; bucket: Bucket }>()
     for (const t of removed.flatMap((p) => p.trades)) {
       const info = book.tokens.get(t.token)
-      if (info) recordTrade(info.market, t.timestamp, t.type, t.core, t.usd, -1)
+      if (!info) continue
+      recordTrade(info.market, t.timestamp, t.type, t.core, t.usd, -1)
+      const bucket = info.market.buckets.findLast((b) => b.minute === Math.floor(t.timestamp / 60))
+      if (bucket) buckets.set(`${t.token}:${bucket.minute}`, { token: t.token, bucket })
     }
-    const gone = removed.flatMap((p) => p.launched)
-    for (const token of gone) launched.delete(token)
-    await state.removeTokens(gone)
-    const tradeHashes = unique(removed.flatMap((p) => p.tradeHashes))
-    await state.removeTrades(tradeHashes)
+    for (const token of removed.flatMap((p) => p.launched)) launched.delete(token)
     const range = { fromBlock: Number(ancestor) + 1, toBlock: Number(event.removed[0]?.number ?? ancestor + 1n) }
-    const retract = { tokens: unique(removed.flatMap((p) => p.tokens)), trades: tradeHashes, alerts: unique(removed.flatMap((p) => p.alerts)) }
-    for (const channel of ['tokens', 'trades', 'alerts'] as const) {
-      if (retract[channel].length > 0) await bus.publish(channel, { kind: 'reorg', ...range, txHashes: retract[channel] })
-    }
+    const txHashes = { tokens: unique(removed.flatMap((p) => p.tokens)), trades: unique(removed.flatMap((p) => p.tradeHashes)), alerts: unique(removed.flatMap((p) => p.alerts)) }
+    const texts = { launches: removed.flatMap((p) => p.texts.launches), trades: removed.flatMap((p) => p.texts.trades) }
+    await ledger.commit(reorgCommit({ ...range, txHashes, texts, buckets: [...buckets.values()] }))
     counts.reorgs++
-    logger.warn({ ...range, tokens: retract.tokens.length, trades: retract.trades.length, alerts: retract.alerts.length }, 'chain reorganisation: delivered items retracted')
+    logger.warn({ ...range, tokens: txHashes.tokens.length, trades: txHashes.trades.length, alerts: txHashes.alerts.length }, 'chain reorganisation: delivered items retracted')
   }
 
   function onHead(timestamp: number): void {
     if (timestamp - lastSweep < 60) return
     lastSweep = timestamp
-    for (const info of book.tokens.values()) evict(info.market, timestamp)
+    for (const info of book.tokens.values()) if (evict(info.market, timestamp) > 0) pendingTrims.set(info.address, info.market.buckets[0]!.minute)
   }
 
   function onFinalize(block: bigint): void {

@@ -1,19 +1,17 @@
 import type { Logger } from 'pino'
 import { createPublicClient, http } from 'viem'
 import type { AlertThresholds } from '../alerts/rules.js'
-import type { Bus } from '../bus/bus.js'
 import { createChainFollower, type ChainFollowerStatus } from '../chain/chainFollower.js'
 import type { CheckpointStore } from '../chain/checkpoint.js'
 import { readTokenMetadata } from '../chain/tokenMetadata.js'
 import type { ChainSettings } from '../config/networks.js'
-import type { WritableStateStore } from '../state/stateStore.js'
+import type { Ledger } from '../ledger/ledger.js'
 import { createIndexer } from './indexer.js'
 import { readUsdPairs } from './usdPairs.js'
 
 export type RunIndexerOptions = {
   settings: ChainSettings
-  bus: Bus
-  state: WritableStateStore
+  ledger: Ledger
   checkpoint: CheckpointStore
   thresholds: AlertThresholds
   logger: Logger
@@ -45,10 +43,11 @@ export function replayPlan(p: { checkpoint?: bigint; startBlock?: bigint; head: 
 }
 
 /**
- * Follows the configured chain and publishes the four channels: chain follower → indexer → bus.
+ * Follows the configured chain and publishes the four channels: chain follower → indexer → ledger
+ * (bus + read model).
  *
  * @example
- * const indexer = await runIndexer({ settings, bus, state, checkpoint, thresholds, logger, backfillBlocks: 1200, maxBlockRange: 2000 })
+ * const indexer = await runIndexer({ settings, ledger, checkpoint, thresholds, logger, backfillBlocks: 1200, maxBlockRange: 2000 })
  */
 export async function runIndexer(options: RunIndexerOptions): Promise<RunningIndexer> {
   const { settings, logger } = options
@@ -57,8 +56,7 @@ export async function runIndexer(options: RunIndexerOptions): Promise<RunningInd
   const saved = await options.checkpoint.load()
   const plan = replayPlan({ checkpoint: saved?.block.number, startBlock: options.startBlock, head: await client.getBlockNumber(), dayBlocks: settings.dayBlocks, backfillBlocks: options.backfillBlocks })
   const indexer = createIndexer({
-    bus: options.bus,
-    state: options.state,
+    ledger: options.ledger,
     // `follower` is defined below; metadata is read only once events flow.
     metadata: (token) => readTokenMetadata(follower.client, token),
     quotes: { quoteTokens: settings.quoteTokens, usdTokens: settings.usdTokens },

@@ -1,3 +1,5 @@
+import type { Candle } from '../protocol/items.js'
+
 /**
  * One token's market history in minute buckets: prices (CORE) from reserves, volume and trade counts
  * from swaps. Pure data and functions (no I/O). Memory is bounded: buckets older than 24 h are
@@ -21,8 +23,6 @@ export type Bucket = {
 export type TokenMarket = { buckets: Bucket[] }
 
 export type WindowStats = { changePercent: number | null; volumeUsd: number; volumeCore: number; buys: number; sells: number }
-
-export type Candle = { time: number; open: number; high: number; low: number; close: number; volume: number; volumeCore: number; trades: number }
 
 export const DAY_SECONDS = 86_400
 
@@ -67,12 +67,13 @@ export function recordTrade(market: TokenMarket, ts: number, type: 'buy' | 'sell
   else b.sells += sign
 }
 
-/** Drops buckets older than 24 h before `now`, keeping the newest of them as the reference price. */
-export function evict(market: TokenMarket, now: number): void {
+/** Drops buckets older than 24 h before `now`, keeping the newest of them as the reference price; returns how many. */
+export function evict(market: TokenMarket, now: number): number {
   const cutoff = minuteOf(now - DAY_SECONDS)
   let drop = 0
   while (drop + 1 < market.buckets.length && market.buckets[drop + 1]!.minute <= cutoff) drop++
   if (drop > 0) market.buckets.splice(0, drop)
+  return drop
 }
 
 /**

@@ -59,6 +59,8 @@ export const UpgradeStatus = {
   [ErrorCode.unauthorized]: 401,
   [ErrorCode.tooManyConnections]: 429,
   [ErrorCode.serverFull]: 503,
+  /** A process that serves no WebSocket clients (`ROLE=indexer`). */
+  [ErrorCode.notFound]: 404,
 } as const
 
 export type UpgradeRefusal = keyof typeof UpgradeStatus

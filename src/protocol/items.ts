@@ -60,6 +60,9 @@ export type AlertItem = {
   timestamp: number
 }
 
+/** An OHLCV candle of `GET /tokens/:address/candles`: USD when CORE/USD was known for its minutes, else CORE. */
+export type Candle = { time: number; open: number; high: number; low: number; close: number; volume: number; volumeCore: number; trades: number }
+
 export const channels = ['prices', 'tokens', 'trades', 'alerts'] as const
 export type Channel = (typeof channels)[number]
 

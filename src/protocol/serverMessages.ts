@@ -22,11 +22,11 @@ export function unixSeconds(now = Date.now()): number {
 
 /**
  * Builds a `data` frame from items that are already JSON-encoded, so each item is serialized
- * once however many subscribers receive it.
+ * once however many subscribers receive it. `snapshot` marks the snapshot sent on subscribe.
  *
  * @example
  * encodeData('trades', 'trades', 7, ['{"txHash":"0x…"}']) // '{"type":"data","channel":"trades","data":{"trades":[…]},"seq":7}'
  */
-export function encodeData(channel: Channel, key: string, seq: number, encodedItems: readonly string[]): string {
-  return `{"type":"data","channel":"${channel}","data":{"${key}":[${encodedItems.join(',')}]},"seq":${seq}}`
+export function encodeData(channel: Channel, key: string, seq: number, encodedItems: readonly string[], snapshot = false): string {
+  return `{"type":"data","channel":"${channel}","data":{"${key}":[${encodedItems.join(',')}]},"seq":${seq}${snapshot ? ',"snapshot":true' : ''}}`
 }

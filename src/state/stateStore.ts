@@ -1,103 +1,54 @@
-import type { Candle } from '../market/tokenMarket.js'
-import type { PriceItem, TokenItem, TradeItem } from '../protocol/items.js'
+import type { Candle } from '../protocol/items.js'
 
 export type CandleInterval = '1m' | '5m' | '1h'
 export const candleSeconds: Record<CandleInterval, number> = { '1m': 60, '5m': 300, '1h': 3600 }
 
+/** Encoded items as of a channel's `seq`: the state after the message with that seq, and before the next. */
+export type Snapshot = { seq: number; items: string[] }
+
 /**
  * The read side a gateway serves snapshots and HTTP reads from (prices on subscribe, recent
- * launches, a token's stats, trades and candles). The indexer writes it; gateways only read.
+ * launches, a token's stats, trades and candles). The indexer writes it, through a ledger, in the
+ * same atomic step as the publications of each block; gateways only read. Items are JSON texts,
+ * made once by the indexer, never shared objects.
  */
 export type StateStore = {
-  /** Newest first, at most `limit`. */
-  recentTokens(limit: number): Promise<TokenItem[]>
-  /** Current price items for the requested tokens that are known (unknown ones are skipped). */
-  prices(tokens: readonly string[]): Promise<PriceItem[]>
-  /** Every known token's current price item ("*" subscriptions). */
-  allPrices(): Promise<PriceItem[]>
-  /** The launch record of a token, if it was seen launching. */
-  launch(address: string): Promise<TokenItem | null>
+  /** Current price items of the requested tokens that are known (`'*'`: every token), with the `prices` seq. */
+  prices(tokens: readonly string[] | '*'): Promise<Snapshot>
+  /** The newest launches, newest first, at most `limit`, with the `tokens` seq. */
+  recentTokens(limit: number): Promise<Snapshot>
+  /** The launch item of a token, if it was seen launching. */
+  launch(address: string): Promise<string | null>
   /** Recent trades of a token, newest first. */
-  trades(address: string, limit: number): Promise<TradeItem[]>
-  /** OHLCV candles of a token, oldest first; null for an unknown token. */
+  trades(address: string, limit: number): Promise<string[]>
+  /** OHLCV candles of a token, oldest first; null for a token without market history. */
   candles(address: string, interval: CandleInterval): Promise<Candle[] | null>
 }
 
-export type WritableStateStore = StateStore & {
-  addToken(token: TokenItem): Promise<void>
-  removeTokens(addresses: readonly string[]): Promise<void>
-  setPrices(items: readonly PriceItem[]): Promise<void>
-  addTrades(items: readonly TradeItem[]): Promise<void>
-  removeTrades(txHashes: readonly string[]): Promise<void>
-  /** Where candles come from (the indexer's market, in one process). */
-  setCandleSource(source: (address: string, intervalSeconds: number) => Candle[] | null): void
-}
-
-export type MemoryStateStoreOptions = { recentLimit: number; tradesPerToken?: number }
+/** A keyed item text: a token's item on one of the read model's lists. */
+export type TokenText = { token: string; json: string }
 
 /**
- * An in-process state store with bounded lists (recent launches, recent trades per token).
- *
- * @example
- * const store = createMemoryStateStore({ recentLimit: 50 })
- * await store.addToken(token)
- * await store.recentTokens(10)
+ * What one block changes in the read model. Items are the same JSON texts the block publishes;
+ * removals (a reorg) name the exact texts that were added.
  */
-export function createMemoryStateStore({ recentLimit, tradesPerToken = 200 }: MemoryStateStoreOptions): WritableStateStore {
-  const recent: TokenItem[] = []
-  const launches = new Map<string, TokenItem>()
-  const priceByToken = new Map<string, PriceItem>()
-  const tradesByToken = new Map<string, TradeItem[]>()
-  let candleSource: (address: string, intervalSeconds: number) => Candle[] | null = () => null
-  return {
-    async recentTokens(limit) {
-      return recent.slice(0, limit)
-    },
-    async prices(tokens) {
-      return tokens.flatMap((t) => priceByToken.get(t) ?? [])
-    },
-    async allPrices() {
-      return [...priceByToken.values()]
-    },
-    async launch(address) {
-      return launches.get(address) ?? null
-    },
-    async trades(address, limit) {
-      return (tradesByToken.get(address) ?? []).slice(-limit).reverse()
-    },
-    async candles(address, interval) {
-      return candleSource(address, candleSeconds[interval])
-    },
-    async addToken(token) {
-      recent.unshift(token)
-      launches.set(token.address, token)
-      if (recent.length > recentLimit) recent.length = recentLimit
-    },
-    async removeTokens(addresses) {
-      const gone = new Set(addresses)
-      for (let i = recent.length - 1; i >= 0; i--) if (gone.has(recent[i]!.address)) recent.splice(i, 1)
-      for (const a of gone) {
-        priceByToken.delete(a)
-        launches.delete(a)
-      }
-    },
-    async setPrices(items) {
-      for (const item of items) priceByToken.set(item.tokenAddress, item)
-    },
-    async addTrades(items) {
-      for (const item of items) {
-        let list = tradesByToken.get(item.tokenAddress)
-        if (!list) tradesByToken.set(item.tokenAddress, (list = []))
-        list.push(item)
-        if (list.length > tradesPerToken) list.splice(0, list.length - tradesPerToken)
-      }
-    },
-    async removeTrades(txHashes) {
-      const gone = new Set(txHashes)
-      for (const [token, list] of tradesByToken) tradesByToken.set(token, list.filter((t) => !gone.has(t.txHash)))
-    },
-    setCandleSource(source) {
-      candleSource = source
-    },
-  }
+export type StateDelta = {
+  prices: TokenText[]
+  launches: TokenText[]
+  /** Launches retracted by a reorg: off the recent list, with their launch and price records. */
+  unlaunches: TokenText[]
+  trades: TokenText[]
+  untrades: TokenText[]
+  /** Minute buckets (market/tokenMarket `Bucket` JSON) written or rewritten. */
+  buckets: (TokenText & { minute: number })[]
+  /** Buckets before `minute` evicted (older than a day). */
+  trims: { token: string; minute: number }[]
+}
+
+export function emptyDelta(): StateDelta {
+  return { prices: [], launches: [], unlaunches: [], trades: [], untrades: [], buckets: [], trims: [] }
+}
+
+export function isEmptyDelta(delta: StateDelta): boolean {
+  return Object.values(delta).every((list: unknown[]) => list.length === 0)
 }

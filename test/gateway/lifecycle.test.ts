@@ -17,7 +17,7 @@ describe('heartbeat', () => {
       expect(pings).toBe(1)
       healthy.send({ type: 'ping' })
       expect(await healthy.next()).toMatchObject({ type: 'pong' })
-      expect(server.app.gateway.connections()).toBe(1)
+      expect(server.gateway.connections()).toBe(1)
       await healthy.close()
     } finally {
       await server.stop()

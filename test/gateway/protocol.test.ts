@@ -75,15 +75,15 @@ describe('subscribe', () => {
 
   it('unsubscribes some tokens, then the whole channel', async () => {
     const c = await client()
-    const before = server.app.gateway.hub.subscriberCount('prices')
+    const before = server.gateway.hub.subscriberCount('prices')
     c.send({ type: 'subscribe', channel: 'prices', params: { tokens: [A, B] } })
     await c.next()
-    expect(server.app.gateway.hub.subscriberCount('prices')).toBe(before + 1)
+    expect(server.gateway.hub.subscriberCount('prices')).toBe(before + 1)
     c.send({ type: 'unsubscribe', channel: 'prices', params: { tokens: [A_LOWER] } })
     expect(await c.next()).toEqual({ type: 'unsubscribed', channel: 'prices', params: { tokens: [B] } })
     c.send({ type: 'unsubscribe', channel: 'prices', id: 'u' })
     expect(await c.next()).toEqual({ type: 'unsubscribed', channel: 'prices', id: 'u' })
-    expect(server.app.gateway.hub.subscriberCount('prices')).toBe(before)
+    expect(server.gateway.hub.subscriberCount('prices')).toBe(before)
   })
 
   it('treats removing the last token as leaving the channel', async () => {

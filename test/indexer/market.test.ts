@@ -52,7 +52,7 @@ async function reservesOf(pair: Address, token: Address) {
 describe('prices', () => {
   it('sends a snapshot on subscribe and updates after swaps that match the chain reserves', async () => {
     const { token, pair } = await launch('1000')
-    await expect.poll(async () => (await server.app.state.prices([token])).length, { timeout: 15_000 }).toBe(1)
+    await expect.poll(async () => (await server.app.state.prices([token])).items.length, { timeout: 15_000 }).toBe(1)
     const c = await connect(server.url)
     open.push(c)
     c.send({ type: 'subscribe', channel: 'prices', params: { tokens: [token] } })
@@ -171,7 +171,7 @@ describe('HTTP', () => {
   it('answers 404 for an unknown token and 400 for a malformed address or interval', async () => {
     expect(await get(`/tokens/0x${'42'.repeat(20)}`)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } })
     expect(await get('/tokens/0x1234')).toMatchObject({ status: 400, body: { error: { code: 'invalid_address' } } })
-    const known = (await server.app.state.recentTokens(1))[0]!.address
+    const known = (JSON.parse((await server.app.state.recentTokens(1)).items[0]!) as { address: string }).address
     expect(await get(`/tokens/${known}/candles?interval=2m`)).toMatchObject({ status: 400, body: { error: { code: 'invalid_params', message: 'interval must be 1m, 5m or 1h' } } })
     expect(await get(`/tokens/${known}/trades?limit=0`)).toMatchObject({ status: 400 })
     expect(await get(`/tokens/${known}/holders`)).toMatchObject({ status: 404 })

@@ -145,8 +145,8 @@ describe('market state across a restart', () => {
       const head = Number(await devnet.wallets[0]!.client.getBlockNumber())
       await expect.poll(() => processed(steady), { timeout: 15_000 }).toBeGreaterThanOrEqual(head)
       await expect.poll(() => processed(restarted), { timeout: 15_000 }).toBeGreaterThanOrEqual(head)
-      const [a] = await steady.app.state.prices([fresh])
-      const [b] = await restarted.app.state.prices([fresh])
+      const a = JSON.parse((await steady.app.state.prices([fresh])).items[0]!) as Record<string, unknown>
+      const b = JSON.parse((await restarted.app.state.prices([fresh])).items[0]!) as Record<string, unknown>
       expect(a).toMatchObject({ buys24h: 4, sells24h: 1 })
       expect(a!['volume24h']).toBeGreaterThan(10)
       expect(b).toEqual(a)

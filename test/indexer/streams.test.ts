@@ -69,7 +69,7 @@ describe('tokens channel', () => {
 
   it('sends recent launches on subscribe with includeRecent', async () => {
     const launched = await launch(2)
-    await expect.poll(async () => (await server.app.state.recentTokens(1))[0]?.address, { timeout: 15_000 }).toBe(launched.token)
+    await expect.poll(async () => (JSON.parse((await server.app.state.recentTokens(1)).items[0] ?? '{}') as { address?: string }).address, { timeout: 15_000 }).toBe(launched.token)
     const c = await connect(server.url)
     open.push(c)
     c.send({ type: 'subscribe', channel: 'tokens', params: { includeRecent: true } })

@@ -29,8 +29,8 @@ describe('connections per IP', () => {
       status: 429,
       body: { error: { code: 'too_many_connections', message: 'at most 2 connections per IP address' } },
     })
-    expect(server.app.gateway.connections()).toBe(2)
-    expect(server.app.gateway.stats().refusedUpgrades).toEqual({ too_many_connections: 1 })
+    expect(server.gateway.connections()).toBe(2)
+    expect(server.gateway.stats().refusedUpgrades).toEqual({ too_many_connections: 1 })
   })
 
   it('frees the slot when a connection closes', async () => {
@@ -38,7 +38,7 @@ describe('connections per IP', () => {
     const first = await client(server.url)
     await refusal(server.url)
     await first.close()
-    await waitFor(() => server!.app.gateway.connections() === 0)
+    await waitFor(() => server!.gateway.connections() === 0)
     const second = await client(server.url)
     second.send({ type: 'ping' })
     expect(await second.next()).toMatchObject({ type: 'pong' })

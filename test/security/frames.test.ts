@@ -29,7 +29,7 @@ describe('frame size', () => {
     expect(await c.next()).toMatchObject({ type: 'pong' })
     c.send(jsonOfSize(1025))
     expect((await c.closed).code).toBe(1009)
-    expect(server.app.gateway.connections()).toBe(0)
+    expect(server.gateway.connections()).toBe(0)
   })
 })
 

@@ -7,6 +7,7 @@ import { trade } from '../support/fixtures.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 import { connect, type Received, type TestClient } from '../support/wsClient.js'
 import { hsToken, nowSec, refusal, SECRET, unsignedToken } from './support.js'
+import { publishItems } from '../support/publish.js'
 
 const A = '0x1111111111111111111111111111111111111111'
 const B = '0x2222222222222222222222222222222222222222'
@@ -83,7 +84,7 @@ describe('HS256 with JWT_SECRET', () => {
       c.send({ type: 'subscribe', channel, params })
       expect(await c.next()).toEqual({ type: 'error', code: 'premium_required', message: expect.stringContaining('needs a premium token') })
     }
-    expect(server.app.gateway.hub.subscriberCount('trades')).toBe(0)
+    expect(server.gateway.hub.subscriberCount('trades')).toBe(0)
   })
 
   it('gives a free connection the free alert types for "*" and every address filter', async () => {
@@ -180,7 +181,7 @@ describe('HS256 with JWT_SECRET', () => {
     expect(await c.next()).toEqual({ type: 'unsubscribed', channel: 'alerts', params: { types: ['price', 'volume'], tokens: [] } })
     const other = trade(B)
     const mine = trade(A)
-    const seq = await server.app.bus.publish('trades', { kind: 'data', items: [other, mine] })
+    const seq = await publishItems(server.app, 'trades', [other, mine])
     expect(await c.next()).toEqual({ type: 'data', channel: 'trades', data: { trades: [mine] }, seq })
     c.send({ type: 'subscribe', channel: 'trades', params: { tokens: ['*'] } })
     expect(await c.next()).toMatchObject({ type: 'error', code: 'premium_required' })

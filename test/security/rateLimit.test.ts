@@ -113,7 +113,7 @@ describe('message rate on a live connection', () => {
     const replies = c.pending()
     expect(replies.filter((m) => m.type === 'pong')).toHaveLength(2)
     expect(replies.filter(isError).map((m) => m['code'])).toEqual(['rate_limited', 'rate_limited', 'rate_limited'])
-    expect(server.app.gateway.stats().floodCloses).toBe(1)
+    expect(server.gateway.stats().floodCloses).toBe(1)
   })
 
   it('limits each connection on its own', async () => {

@@ -27,7 +27,7 @@ describe('tokens per connection', () => {
     const c = await client(server.url)
     c.send({ type: 'subscribe', channel: 'prices', params: { tokens: [A, B] } })
     expect(await c.next()).toMatchObject({ type: 'subscribed', channel: 'prices' })
-    const tradesBefore = server.app.gateway.hub.subscriberCount('trades')
+    const tradesBefore = server.gateway.hub.subscriberCount('trades')
     c.send({ type: 'subscribe', channel: 'trades', params: { tokens: [C], wallets: [D] }, id: 't' })
     expect(await c.next()).toEqual({
       type: 'error',
@@ -35,7 +35,7 @@ describe('tokens per connection', () => {
       message: 'this connection may follow at most 3 tokens and wallets across channels; this subscribe would make 4',
       id: 't',
     })
-    expect(server.app.gateway.hub.subscriberCount('trades')).toBe(tradesBefore)
+    expect(server.gateway.hub.subscriberCount('trades')).toBe(tradesBefore)
     c.send({ type: 'subscribe', channel: 'prices', params: { tokens: [B, C, D] } })
     expect(await c.next()).toMatchObject({ type: 'error', code: 'too_many_tokens' })
     c.send({ type: 'unsubscribe', channel: 'prices', params: { tokens: [] } })
@@ -87,7 +87,7 @@ describe('list lengths in one message', () => {
     expect(await c.next()).toEqual({ type: 'error', code: 'too_many_tokens', message: expect.stringContaining('types') })
     c.send({ type: 'unsubscribe', channel: 'alerts', params: { types: ['price', 'price', 'price', 'price', 'price', 'price'] } })
     expect(await c.next()).toMatchObject({ type: 'error', code: 'too_many_tokens' })
-    expect(server.app.gateway.hub.subscriberCount('alerts')).toBe(0)
+    expect(server.gateway.hub.subscriberCount('alerts')).toBe(0)
   })
 
   it('refuses a list of more than 1000 addresses with too_many_tokens', async () => {
@@ -96,6 +96,6 @@ describe('list lengths in one message', () => {
     const tokens = Array.from({ length: 1001 }, (_, i) => addr(i + 1))
     c.send({ type: 'subscribe', channel: 'prices', params: { tokens } })
     expect(await c.next()).toEqual({ type: 'error', code: 'too_many_tokens', message: expect.stringContaining('tokens') })
-    expect(server.app.gateway.hub.subscriberCount('prices')).toBe(0)
+    expect(server.gateway.hub.subscriberCount('prices')).toBe(0)
   })
 })

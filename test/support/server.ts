@@ -1,8 +1,9 @@
 import { pino } from 'pino'
 import { createApp, type App } from '../../src/app.js'
 import { parseConfig } from '../../src/config/config.js'
+import type { Gateway } from '../../src/gateway/gateway.js'
 
-export type TestServer = { app: App; port: number; url: string; stop(): Promise<void> }
+export type TestServer = { app: App; gateway: Gateway; port: number; url: string; stop(): Promise<void> }
 
 /**
  * Starts the whole app on an ephemeral port on 127.0.0.1 with quiet logs. Every test client comes
@@ -15,5 +16,6 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', CORE_NETWORK: 'none', MAX_CONNECTIONS_PER_IP: '1000', ...env })
   const app = createApp(config, pino({ level: config.LOG_LEVEL }))
   const port = await app.start()
-  return { app, port, url: `ws://127.0.0.1:${port}`, stop: () => app.stop() }
+  if (!app.gateway) throw new Error('startTestServer runs a gateway (ROLE=all or gateway)')
+  return { app, gateway: app.gateway, port, url: `ws://127.0.0.1:${port}`, stop: () => app.stop() }
 }

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import { backoffDelay, sleep } from '../chain/errors.js'
+import { commitToRedis, EpochChangedError, type RedisLimits } from '../redis/commit.js'
+import type { RedisConnection } from '../redis/connection.js'
+import { reseedReadModel } from '../redis/reseed.js'
+import type { MemoryStateStore } from '../state/memoryStateStore.js'
+import type { BlockCommit, Ledger } from './ledger.js'
+
+export type RedisLedgerOptions = {
+  redis: RedisConnection
+  limits: RedisLimits
+  /** The indexer's own copy of the read model: rebuilt from the chain, re-seeds Redis when needed. */
+  mirror: MemoryStateStore
+  logger: Logger
+}
+
+/**
+ * The ledger on Redis: each block is one Lua step (`cmwsCommit`) that writes the read model and
+ * publishes, numbered by a commit counter so that a retry after a lost reply is recognised rather
+ * than applied twice. While Redis is unreachable, `commit` retries with backoff (the indexer stops
+ * reading the chain meanwhile). Before its first commit, and whenever Redis lost its data (a new
+ * epoch), it re-seeds the read model from its mirror, so gateways never serve an emptied state.
+ *
+ * @example
+ * const ledger = createRedisLedger({ redis, limits, mirror: createMemoryStateStore({ … }), logger })
+ */
+export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedgerOptions): Ledger {
+  const log = logger.child({ module: 'ledger' })
+  const abort = new AbortController()
+  let session: { epoch: string; commit: number } | null = null
+  let failingSince: number | null = null
+  let failures = 0
+
+  /** Reads (or creates) the epoch and the commit counter, then replaces the read model with the mirror. */
+  async function open(): Promise<{ epoch: string; commit: number }> {
+    const fresh = randomUUID()
+    const epoch = (await redis.command.set(redis.keys.epoch, fresh, 'NX', 'GET')) ?? fresh
+    const commit = Number((await redis.command.get(redis.keys.commit)) ?? 0)
+    await reseedReadModel(redis.command, redis.keys, limits, mirror.dump())
+    log.info({ epoch, commit, fresh: epoch === fresh }, 'read model written to redis; publishing')
+    return { epoch, commit }
+  }
+
+  async function attempt(block: BlockCommit): Promise<void> {
+    abort.signal.throwIfAborted()
+    await redis.ready(abort.signal)
+    session ??= await open()
+    const number = session.commit + 1
+    await commitToRedis(redis.command, redis.keys, limits, { epoch: session.epoch, commit: number, ...block, publishedAt: Date.now() })
+    session.commit = number
+  }
+
+  function failed(err: unknown): void {
+    failures++
+    if (err instanceof EpochChangedError) {
+      session = null
+      log.warn('redis lost the bus (new epoch): re-seeding the read model and publishing under the new epoch')
+      return
+    }
+    if (failingSince !== null) return
+    failingSince = Date.now()
+    log.warn({ err }, 'redis commit failed; holding this block and retrying (the chain is not read meanwhile)')
+  }
+
+  return {
+    rebuild: (delta) => mirror.apply(delta),
+    async commit(block) {
+      for (;;) {
+        try {
+          await attempt(block)
+          break
+        } catch (err) {
+          if (abort.signal.aborted) throw err
+          failed(err)
+          await sleep(err instanceof EpochChangedError ? 0 : backoffDelay(failures, 100, 2000), abort.signal)
+        }
+      }
+      mirror.apply(block.delta)
+      if (failingSince !== null) log.info({ outageMs: Date.now() - failingSince, attempts: failures }, 'redis commits resumed; nothing skipped')
+      failingSince = null
+      failures = 0
+    },
+    async close() {
+      abort.abort()
+    },
+  }
+}

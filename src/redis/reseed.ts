@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis'
+import type { StateDump } from '../state/memoryStateStore.js'
+import type { RedisLimits } from './commit.js'
+import type { RedisKeys } from './keys.js'
+
+/**
+ * Replaces the read model in Redis with `dump`, in one MULTI: after a start that rebuilt the state,
+ * or when Redis lost its data. Every key under `rm:` that exists now is deleted in the same step.
+ *
+ * @example
+ * await reseedReadModel(redis, keys, limits, mirror.dump())
+ */
+export async function reseedReadModel(redis: Redis, keys: RedisKeys, limits: RedisLimits, dump: StateDump): Promise<void> {
+  const stale = await scanKeys(redis, `${keys.readModel}*`)
+  const now = Math.floor(Date.now() / 1000)
+  const multi = redis.multi()
+  if (stale.length > 0) multi.unlink(...stale)
+  if (dump.recent.length > 0) multi.rpush(keys.recent, ...dump.recent.slice(0, limits.recentLimit))
+  for (const [token, t] of dump.tokens) {
+    multi.zadd(keys.tokens, now, token)
+    if (t.price) multi.set(keys.price(token), t.price, 'EX', limits.ttlSec)
+    if (t.launch) multi.set(keys.launch(token), t.launch, 'EX', limits.ttlSec)
+    const trades = t.trades.slice(-limits.tradesPerToken).reverse()
+    if (trades.length > 0) multi.rpush(keys.trades(token), ...trades).expire(keys.trades(token), limits.ttlSec)
+    if (t.buckets.size > 0) {
+      multi.zadd(keys.buckets(token), ...[...t.buckets].flatMap(([minute, json]) => [minute, json]))
+      multi.expire(keys.buckets(token), limits.ttlSec)
+    }
+  }
+  const replies = await multi.exec()
+  for (const [err] of replies ?? []) if (err) throw err
+}
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = []
+  let cursor = '0'
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+    found.push(...batch)
+    cursor = next
+  } while (cursor !== '0')
+  return [...new Set(found)]
+}

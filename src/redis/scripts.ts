@@ -1,0 +1,147 @@
+import type { Redis } from 'ioredis'
+
+/**
+ * The Lua scripts, each one atomic step in Redis. Registered with `defineCommand` (EVALSHA, and
+ * EVAL again after a Redis restart flushed the script cache).
+ */
+const scripts = {
+  /**
+   * One block's commit: the read model's changes and the channels' publications, together.
+   * ARGV: prefix, epoch, commit number ('' for a plain publish, not counted), history size, ttl (s),
+   * recent launches kept, trades kept per token, publication count N, N × (channel, wire text), then
+   * 4-field ops (op, token, number, text). Replies: the seqs given to the publications; `DUP` for a
+   * commit already applied (a retry after a lost reply); an `EPOCH` error when the epoch is not the
+   * caller's (Redis restarted empty).
+   */
+  cmwsCommit: {
+    keys: 0,
+    lua: `
+local p = ARGV[1]
+if redis.call('GET', p .. 'epoch') ~= ARGV[2] then return redis.error_reply('EPOCH the bus epoch changed') end
+if ARGV[3] ~= '' then
+  local last = tonumber(redis.call('GET', p .. 'commit') or '0')
+  local n = tonumber(ARGV[3])
+  if n <= last then return redis.status_reply('DUP') end
+  if n ~= last + 1 then return redis.error_reply('COMMIT expected commit ' .. (last + 1) .. ', got ' .. n) end
+  redis.call('SET', p .. 'commit', n)
+end
+local history, ttl, recent, kept = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local now = tonumber(redis.call('TIME')[1])
+local pubs = tonumber(ARGV[8])
+local rm = p .. 'rm:'
+local i = 9 + 2 * pubs
+while i <= #ARGV do
+  local op, token, num, text = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if op == 'price' then
+    redis.call('SET', rm .. 'price:' .. token, text, 'EX', ttl)
+    redis.call('ZADD', rm .. 'tokens', now, token)
+  elseif op == 'launch' then
+    redis.call('LPUSH', rm .. 'recent', text)
+    redis.call('LTRIM', rm .. 'recent', 0, recent - 1)
+    redis.call('SET', rm .. 'launch:' .. token, text, 'EX', ttl)
+    redis.call('ZADD', rm .. 'tokens', now, token)
+  elseif op == 'unlaunch' then
+    redis.call('LREM', rm .. 'recent', 0, text)
+    redis.call('DEL', rm .. 'launch:' .. token, rm .. 'price:' .. token)
+  elseif op == 'trade' then
+    redis.call('LPUSH', rm .. 'trades:' .. token, text)
+    redis.call('LTRIM', rm .. 'trades:' .. token, 0, kept - 1)
+    redis.call('EXPIRE', rm .. 'trades:' .. token, ttl)
+    redis.call('ZADD', rm .. 'tokens', now, token)
+  elseif op == 'untrade' then
+    redis.call('LREM', rm .. 'trades:' .. token, 0, text)
+  elseif op == 'bucket' then
+    redis.call('ZREMRANGEBYSCORE', rm .. 'buckets:' .. token, num, num)
+    redis.call('ZADD', rm .. 'buckets:' .. token, num, text)
+    redis.call('EXPIRE', rm .. 'buckets:' .. token, ttl)
+  elseif op == 'trim' then
+    redis.call('ZREMRANGEBYSCORE', rm .. 'buckets:' .. token, '-inf', '(' .. num)
+  end
+  i = i + 4
+end
+redis.call('ZREMRANGEBYSCORE', rm .. 'tokens', '-inf', '(' .. (now - ttl))
+local seqs = {}
+for k = 0, pubs - 1 do
+  local channel, wire = ARGV[9 + 2 * k], ARGV[10 + 2 * k]
+  local seq = redis.call('INCR', p .. 'seq:' .. channel)
+  if history > 0 then redis.call('XADD', p .. 'stream:' .. channel, 'MAXLEN', history, seq .. '-0', 'm', wire) end
+  redis.call('PUBLISH', p .. 'chan:' .. channel, seq .. '\\n' .. wire)
+  seqs[#seqs + 1] = seq
+end
+return seqs`,
+  },
+  /**
+   * Price items with the seq of \`prices\` they reflect. ARGV: prefix, then tokens (none: every token).
+   * Reply: seq, then the JSON texts of the known ones.
+   */
+  cmwsPrices: {
+    keys: 0,
+    lua: `
+local p = ARGV[1]
+local out = { tonumber(redis.call('GET', p .. 'seq:prices') or '0') }
+local tokens = {}
+if #ARGV > 1 then
+  for i = 2, #ARGV do tokens[#tokens + 1] = ARGV[i] end
+else
+  tokens = redis.call('ZRANGE', p .. 'rm:tokens', 0, -1)
+end
+for i = 1, #tokens, 500 do
+  local keys = {}
+  for j = i, math.min(i + 499, #tokens) do keys[#keys + 1] = p .. 'rm:price:' .. tokens[j] end
+  for _, v in ipairs(redis.call('MGET', unpack(keys))) do
+    if v then out[#out + 1] = v end
+  end
+end
+return out`,
+  },
+  /**
+   * Takes a connection slot of a client IP across gateways. KEYS: ip hash, gateways set.
+   * ARGV: this gateway, limit, now (ms), how long a gateway counts as alive without heartbeat (ms),
+   * ttl of the ip hash (s). Counts of gateways that stopped heartbeating are dropped. Reply: 1 or 0.
+   */
+  cmwsAcquireIp: {
+    keys: 2,
+    lua: `
+local me, limit, now, alive = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local fields = redis.call('HGETALL', KEYS[1])
+local total = 0
+for i = 1, #fields, 2 do
+  local seen = redis.call('ZSCORE', KEYS[2], fields[i])
+  if fields[i] == me or (seen and tonumber(seen) >= now - alive) then
+    total = total + tonumber(fields[i + 1])
+  else
+    redis.call('HDEL', KEYS[1], fields[i])
+  end
+end
+if total >= limit then return 0 end
+redis.call('HINCRBY', KEYS[1], me, 1)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1`,
+  },
+  /** Releases a slot taken by \`cmwsAcquireIp\`. KEYS: ip hash. ARGV: this gateway. */
+  cmwsReleaseIp: {
+    keys: 1,
+    lua: `
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1`,
+  },
+} as const
+
+export type ScriptName = keyof typeof scripts
+
+const defined = new WeakSet<Redis>()
+
+/**
+ * Runs one of our scripts on `redis` (defining them on first use).
+ *
+ * @example
+ * const [seq, ...prices] = (await runScript(redis, 'cmwsPrices', [], ['cmws:'])) as [number, ...string[]]
+ */
+export async function runScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  if (!defined.has(redis)) {
+    for (const [n, s] of Object.entries(scripts)) redis.defineCommand(n, { numberOfKeys: s.keys, lua: s.lua })
+    defined.add(redis)
+  }
+  const command = (redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<unknown>>)[name]
+  return command.call(redis, ...keys, ...args)
+}
