@@ -74,6 +74,10 @@ export function createRedisBus({ redis, historySize, logger }: RedisBusOptions):
     for (const channel of active) for (const listener of listeners.get(channel) ?? []) listener.resync?.()
   }
 
+  // The epoch reported by status() follows Redis across reconnects (a restart may have emptied it).
+  const refreshEpoch = () => void readEpoch().catch((err: unknown) => log.debug({ err }, 'reading the epoch failed'))
+  redis.command.on('ready', refreshEpoch)
+
   function subscriber() {
     if (!sub) {
       sub = redis.subscriber()
@@ -117,6 +121,7 @@ export function createRedisBus({ redis, historySize, logger }: RedisBusOptions):
     },
     status: () => ({ kind: 'redis', connected: redis.connected() && (sub === null || sub.status === 'ready'), epoch }),
     async close() {
+      redis.command.off('ready', refreshEpoch)
       listeners.clear()
       subscriptions.clear()
     },

@@ -2,6 +2,7 @@ import { pino } from 'pino'
 import { createApp, type App } from '../../src/app.js'
 import { parseConfig } from '../../src/config/config.js'
 import type { Gateway } from '../../src/gateway/gateway.js'
+import { uniquePrefix } from './redisServer.js'
 
 export type TestServer = { app: App; gateway: Gateway; port: number; url: string; stop(): Promise<void> }
 
@@ -13,7 +14,8 @@ export type TestServer = { app: App; gateway: Gateway; port: number; url: string
  * const server = await startTestServer({ HEARTBEAT_INTERVAL_MS: '1000' })
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', CORE_NETWORK: 'none', MAX_CONNECTIONS_PER_IP: '1000', ...env })
+  const redis = process.env['TEST_BUS'] === 'redis' ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: uniquePrefix('server') } : {}
+  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', CORE_NETWORK: 'none', MAX_CONNECTIONS_PER_IP: '1000', ...redis, ...env })
   const app = createApp(config, pino({ level: config.LOG_LEVEL }))
   const port = await app.start()
   if (!app.gateway) throw new Error('startTestServer runs a gateway (ROLE=all or gateway)')
