@@ -11,4 +11,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // CommonJS config files (ecosystem.config.cjs, read by PM2 with require()).
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', __filename: 'readonly', process: 'readonly', console: 'readonly' } },
+  },
 )

@@ -95,7 +95,7 @@ function onClose(ws, code) {
   state.unacknowledged.clear()
   state.inflight = []
   state.subscribedPrices.clear()
-  const delay = code === 1001 && state.attempt === 0 ? 250 : BACKOFF_MS[Math.min(state.attempt, BACKOFF_MS.length - 1)]
+  const delay = (code === 1001 || code === 1012) && state.attempt === 0 ? 250 : BACKOFF_MS[Math.min(state.attempt, BACKOFF_MS.length - 1)]
   state.attempt++
   const jittered = Math.round(delay * (0.75 + Math.random() * 0.5))
   state.retryAt = Date.now() + jittered
@@ -142,11 +142,12 @@ function tradesParams(tokens) {
 
 function onConnected(ws, message) {
   setStatus('subscribing')
-  // Seqs are comparable only within one epoch (one server process with the in-memory bus): after a
-  // restart, subscribe afresh instead of resuming.
+  // Seqs are comparable only within one epoch. The epoch belongs to the bus: the same on every
+  // gateway behind a load balancer, so a reconnect to another gateway resumes. A new epoch means the
+  // numbering restarted (a single server restarted, or Redis lost its history): subscribe afresh.
   if (state.epoch !== undefined && message.epoch !== state.epoch && Object.keys(state.lastSeq).length > 0) {
     state.lastSeq = {}
-    markGap('server restarted')
+    markGap('the stream was renumbered (server or bus restarted)')
   }
   state.epoch = message.epoch
   const shown = [...state.rows.keys()]
@@ -185,6 +186,7 @@ function onMessage(ws, event) {
 }
 
 function onSubscribed(message) {
+  if (message.id === undefined) return onResynchronised(message)
   const request = answered(message.id)
   acknowledge(request)
   // Resume from the channel's seq at subscribe time even if nothing arrives before a disconnect.
@@ -193,6 +195,16 @@ function onSubscribed(message) {
   // The server's history no longer reaches back to our seq: re-read the snapshot, or say what was missed.
   if (request.channel === 'tokens' || request.channel === 'prices') subscribe(request.channel, request.params, { resume: false })
   else markGap(`some ${request.channel} were missed`)
+}
+
+/**
+ * Unasked: the server renumbered a channel (its bus lost history, or a gap could not be filled). It
+ * sends the snapshot itself right after; trades and alerts from the hole are gone.
+ */
+function onResynchronised(message) {
+  if (typeof message.epoch === 'string') state.epoch = message.epoch
+  if (typeof message.seq === 'number') state.lastSeq[message.channel] = message.seq
+  if (message.channel === 'trades' || message.channel === 'alerts') markGap(`the ${message.channel} stream was renumbered`)
 }
 
 function onError(message) {

@@ -85,7 +85,7 @@ export function createApp(config: Config, logger: Logger): App {
           routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes() },
           ...(redis ? { ipSlots: createRedisIpSlots({ redis, limit: config.MAX_CONNECTIONS_PER_IP, logger }) } : {}),
         })
-  const healthOnly: HttpServer | null = gateway ? null : indexerHttp(config, bus, health, logger)
+  const healthOnly: HttpServer | null = gateway ? null : indexerHttp(config, { status: () => ({ ...bus.status(), epoch: ledger!.status().epoch }) }, health, logger)
   let stopping: Promise<void> | undefined
 
   async function startChain(): Promise<void> {
@@ -128,6 +128,7 @@ export function createApp(config: Config, logger: Logger): App {
         logger.info({ url: redactUrl(config.REDIS_URL!) }, 'waiting for redis')
         await redis.ready()
       }
+      await ledger?.start()
       const port = await (gateway ?? healthOnly!).listen()
       logger.info({ port, host: config.HOST, role: config.ROLE, bus: redis ? 'redis' : 'memory' }, gateway ? `listening on ws://localhost:${port}` : `indexer health on http://localhost:${port}/health`)
       await startChain()
@@ -139,7 +140,7 @@ export function createApp(config: Config, logger: Logger): App {
 }
 
 /** `ROLE=indexer` serves `/health` only; WebSocket upgrades are refused (connect to a gateway). */
-function indexerHttp(config: Config, bus: Bus, extra: () => Record<string, unknown>, logger: Logger): HttpServer {
+function indexerHttp(config: Config, bus: Pick<Bus, 'status'>, extra: () => Record<string, unknown>, logger: Logger): HttpServer {
   const http = createHttpServer({ host: config.HOST, port: config.WS_PORT, routes: { '/health': healthRoute({ role: config.ROLE, bus, connections: () => 0, extra }) }, logger })
   http.server.on('upgrade', (_req, socket) => refuseUpgrade(socket, ErrorCode.notFound, 'this process is an indexer (ROLE=indexer): connect to a gateway'))
   return http

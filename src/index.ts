@@ -6,6 +6,16 @@ const config = loadConfigOrExit()
 const logger = createLogger(config)
 const app = createApp(config, logger)
 
+/**
+ * Exits once stdout has taken the last log lines, or after 500 ms. Under PM2 cluster mode stdout is
+ * an asynchronous file stream (PM2 replaces `process.stdout.write`), so exiting at once loses them.
+ */
+function exit(code: number): void {
+  logger.flush()
+  setTimeout(() => process.exit(code), 500)
+  process.stdout.write('', () => process.exit(code))
+}
+
 let shuttingDown = false
 function shutdown(signal: string): void {
   if (shuttingDown) return
@@ -13,18 +23,17 @@ function shutdown(signal: string): void {
   logger.info({ signal }, 'shutting down')
   const deadline = setTimeout(() => {
     logger.error('shutdown timed out; exiting')
-    process.exit(1)
-  }, 10_000)
+    exit(1)
+  }, config.SHUTDOWN_TIMEOUT_MS + 2000)
   deadline.unref()
   app.stop().then(
     () => {
       logger.info('stopped')
-      logger.flush()
-      process.exit(0)
+      exit(0)
     },
     (err: unknown) => {
       logger.error({ err }, 'shutdown failed')
-      process.exit(1)
+      exit(1)
     },
   )
 }
@@ -35,5 +44,5 @@ process.on('SIGINT', () => shutdown('SIGINT'))
 
 app.start().catch((err: unknown) => {
   logger.fatal({ err }, 'failed to start')
-  process.exit(1)
+  exit(1)
 })

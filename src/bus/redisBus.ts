@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { channels, type Channel } from '../protocol/items.js'
 import { commitToRedis, type RedisLimits } from '../redis/commit.js'
-import type { RedisConnection } from '../redis/connection.js'
+import { unavailable } from '../protocol/errors.js'
+import { guarded, type RedisConnection } from '../redis/connection.js'
 import type { Bus, BusHistory, BusListener, BusMessage } from './bus.js'
 import { decodeWire } from './wire.js'
 
@@ -19,7 +20,8 @@ export type RedisBusOptions = {
  * one Lua step (`redis/scripts.ts`), so every gateway sees the same seq and bytes for a message.
  * Pub/Sub, the original README's choice, costs one message per gateway and nothing per reader; what
  * it loses while a gateway is disconnected is read back from the Stream (see `BusListener.resync`).
- * The epoch is a key in Redis: created by whoever reads it first, gone when Redis loses its data.
+ * The epoch is a key in Redis, created by the indexer's ledger together with the read model, gone
+ * when Redis loses its data; until it exists again, reads answer `unavailable`.
  *
  * @example
  * const bus = createRedisBus({ redis: createRedisConnection({ url, prefix: 'cmws:', logger, name: 'gateway' }), historySize: 1000, logger })
@@ -35,10 +37,20 @@ export function createRedisBus({ redis, historySize, logger }: RedisBusOptions):
   let sub: ReturnType<RedisConnection['subscriber']> | null = null
   let everReady = false
 
+  const read = <T>(fn: () => Promise<T>) => guarded(redis, 'the bus', fn)
+
+  /** Only a ledger (the indexer) creates epochs, with the read model that goes with them. */
   async function readEpoch(): Promise<string> {
+    const current = await read(() => redis.command.get(keys.epoch))
+    if (!current) throw unavailable('the bus (no indexer has initialised it since Redis started)')
+    epoch = current
+    return epoch
+  }
+
+  /** Publishing outside a ledger (tests, benchmarks) starts the numbering of a fresh bus itself. */
+  async function writerEpoch(): Promise<string> {
     const fresh = randomUUID()
-    const existing = await redis.command.set(keys.epoch, fresh, 'NX', 'GET')
-    epoch = existing ?? fresh
+    epoch = (await read(() => redis.command.set(keys.epoch, fresh, 'NX', 'GET'))) ?? fresh
     return epoch
   }
 
@@ -75,7 +87,14 @@ export function createRedisBus({ redis, historySize, logger }: RedisBusOptions):
   }
 
   // The epoch reported by status() follows Redis across reconnects (a restart may have emptied it).
-  const refreshEpoch = () => void readEpoch().catch((err: unknown) => log.debug({ err }, 'reading the epoch failed'))
+  // After the command connection comes back, the epoch shown by status() is read again (a restart may
+  // have emptied Redis) and listeners check what they missed (whichever connection returns last wins).
+  let commandReady = redis.connected()
+  const refreshEpoch = () => {
+    void readEpoch().catch((err: unknown) => log.debug({ err }, 'reading the epoch failed'))
+    if (!commandReady) return void (commandReady = true)
+    for (const set of listeners.values()) for (const listener of set) listener.resync?.()
+  }
   redis.command.on('ready', refreshEpoch)
 
   function subscriber() {
@@ -91,7 +110,7 @@ export function createRedisBus({ redis, historySize, logger }: RedisBusOptions):
   return {
     epoch: readEpoch,
     async publish(channel, publication) {
-      const result = await commitToRedis(redis.command, keys, limits, { epoch: epoch ?? (await readEpoch()), commit: null, publications: [{ channel, publication }], publishedAt: Date.now() })
+      const result = await commitToRedis(redis.command, keys, limits, { epoch: await writerEpoch(), commit: null, publications: [{ channel, publication }], publishedAt: Date.now() })
       return (result as number[])[0]!
     },
     subscribe(channel, listener) {
@@ -113,12 +132,8 @@ export function createRedisBus({ redis, historySize, logger }: RedisBusOptions):
         },
       }
     },
-    async history(channel, since) {
-      return readHistory(redis, channel, since)
-    },
-    async lastSeq(channel) {
-      return Number((await redis.command.get(keys.seq(channel))) ?? 0)
-    },
+    history: (channel, since) => read(() => readHistory(redis, channel, since)),
+    lastSeq: async (channel) => Number((await read(() => redis.command.get(keys.seq(channel)))) ?? 0),
     status: () => ({ kind: 'redis', connected: redis.connected() && (sub === null || sub.status === 'ready'), epoch }),
     async close() {
       redis.command.off('ready', refreshEpoch)

@@ -32,6 +32,8 @@ export type AdmissionOptions = {
   logger: Logger
   /** Where per-IP slots are counted (default: this process; with Redis: across gateways). */
   ipSlots?: IpSlots
+  /** False while the gateway cannot serve yet (its bus has no epoch): upgrades get 503 `starting`. */
+  ready?: () => boolean
 }
 
 /**
@@ -42,7 +44,7 @@ export type AdmissionOptions = {
  *   if (admitted) wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, admitted))
  * })
  */
-export function createAdmission({ config, verifier, logger, ipSlots = createLocalIpSlots(config.MAX_CONNECTIONS_PER_IP) }: AdmissionOptions): Admission {
+export function createAdmission({ config, verifier, logger, ipSlots = createLocalIpSlots(config.MAX_CONNECTIONS_PER_IP), ready = () => true }: AdmissionOptions): Admission {
   const refusals: Record<string, number> = {}
   let open = 0
   let stopped = false
@@ -69,6 +71,7 @@ export function createAdmission({ config, verifier, logger, ipSlots = createLoca
       return refuse(socket, ErrorCode.originNotAllowed, `origin ${JSON.stringify(req.headers.origin?.slice(0, 200))} is not allowed`, ip)
     }
     if (stopped) return refuse(socket, ErrorCode.serverFull, 'the server is shutting down', ip)
+    if (!ready()) return refuse(socket, ErrorCode.starting, 'the server is starting (waiting for its bus); retry shortly', ip)
     if (open >= config.MAX_CONNECTIONS) return refuse(socket, ErrorCode.serverFull, `the server is at its limit of ${config.MAX_CONNECTIONS} connections`, ip)
     open++
     const releaseIp = await ipSlots.acquire(ip).catch((err: unknown) => {
@@ -127,6 +130,7 @@ export function refuseUpgrade(socket: Duplex, code: UpgradeRefusal, message: str
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     ...(status === 401 ? ['WWW-Authenticate: Bearer error="invalid_token"'] : []),
+    ...(code === ErrorCode.starting ? ['Retry-After: 1'] : []),
   ]
   socket.once('finish', () => socket.destroy())
   socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`)

@@ -2,6 +2,9 @@ import type { Logger } from 'pino'
 import type { Bus, BusMessage } from '../bus/bus.js'
 import type { Channel } from '../protocol/items.js'
 
+/** Wait before catching up again after a failed attempt (the bus unreachable). */
+const RETRY_MS = 500
+
 /** Why a feed could not continue its numbering: the bus's epoch changed, or history no longer reached back. */
 export type FeedBreak = 'epoch' | 'lost'
 
@@ -46,13 +49,17 @@ export function createChannelFeed({ bus, channel, logger, handlers }: { bus: Bus
   /** A reconnect asked to compare the epoch and the newest seq. */
   let recheck = false
   let waiters: { seq: number; resolve: () => void }[] = []
+  let retry: NodeJS.Timeout | null = null
 
   const subscription = bus.subscribe(channel, {
     message(message) {
       if (closed) return
       if (waiting) return void waiting.push(message)
       if (message.seq === next) return emit(message)
-      if (message.seq > next) catchUp([message], false)
+      if (message.seq > next) return catchUp([message], false)
+      // An older seq arriving live: a late repeat, or a new numbering (Redis lost its data without
+      // dropping the connection, e.g. FLUSHALL): compare the epoch.
+      catchUp([message], true)
     },
     resync: () => catchUp([], true),
   })
@@ -75,8 +82,15 @@ export function createChannelFeed({ bus, channel, logger, handlers }: { bus: Bus
     if (waiting) return void waiting.push(...arrived)
     waiting = arrived
     drain().catch((err: unknown) => {
+      // Nothing is lost: `next` did not move past what was delivered. Compare again shortly (the
+      // epoch check may be what failed, e.g. Redis still reconnecting).
       waiting = null
-      logger.error({ err, channel }, 'catching up on the bus failed; the next message retries')
+      logger.warn({ err, channel }, 'catching up on the bus failed; retrying')
+      retry ??= setTimeout(() => {
+        retry = null
+        if (!closed) catchUp([], true)
+      }, RETRY_MS)
+      retry.unref()
     })
   }
 
@@ -86,7 +100,16 @@ export function createChannelFeed({ bus, channel, logger, handlers }: { bus: Bus
     while (!closed && waiting) {
       if (recheck) {
         recheck = false
-        fill = await compare()
+        try {
+          fill = await compare()
+        } catch (err) {
+          // Until the epoch is known (Redis reconnecting, or not re-seeded yet) arrivals keep waiting:
+          // they may be numbered by a new epoch rather than after `next`. Compare again shortly.
+          recheck = true
+          logger.debug({ err, channel }, 'reading the epoch after a reconnect failed; retrying')
+          await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref())
+          continue
+        }
       }
       waiting.sort((a, b) => a.seq - b.seq)
       let i = 0
@@ -112,13 +135,16 @@ export function createChannelFeed({ bus, channel, logger, handlers }: { bus: Bus
     const current = await bus.epoch()
     const last = await bus.lastSeq(channel)
     if (current === epoch) return last >= next
+    // The new numbering starts at 1 and its history is in the bus from there: subscribers are
+    // re-synchronised at 0 and get every message of the new epoch (those that arrived meanwhile are
+    // in that history; anything held from before the reconnect belongs to the old numbering).
     epoch = current
-    next = last + 1
-    waiting = waiting!.filter((m) => m.seq >= next)
+    next = 1
+    waiting = []
     logger.warn({ channel, epoch, seq: last }, 'the bus has a new epoch (its history was lost); re-synchronising subscribers')
-    handlers.broken('epoch', epoch, last)
+    handlers.broken('epoch', epoch, 0)
     wake(true)
-    return false
+    return last > 0
   }
 
   /** The missing messages from history; null when it no longer reaches back (the numbering jumps to its end). */
@@ -149,6 +175,7 @@ export function createChannelFeed({ bus, channel, logger, handlers }: { bus: Bus
     reached: (seq) => (seq < next || closed ? Promise.resolve() : new Promise((resolve) => waiters.push({ seq, resolve }))),
     close() {
       closed = true
+      if (retry) clearTimeout(retry)
       subscription.close()
       wake(true)
     },

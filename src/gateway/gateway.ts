@@ -131,9 +131,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const hub = createHub({
     bus,
     logger,
-    onBroken(channel, reason, current) {
+    onBroken(channel, reason, current, seq) {
       if (reason === 'epoch') epoch = current
-      for (const client of [...hub.members(channel)]) resynchronise(deps, client, channel, current)
+      for (const client of [...hub.members(channel)]) resynchronise(deps, client, channel, current, seq)
     },
   })
   const verifier = createTokenVerifier({
@@ -148,7 +148,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const grants = { hub, policy, toleranceSec: config.JWT_CLOCK_TOLERANCE_SEC, onError: onGrantError }
   const onFloodClose = () => void counters.floodCloses++
   const deps: SessionDeps = { hub, bus, state, logger, recentTokens: config.RECENT_TOKENS, policy, verifier, grants, onFloodClose }
-  const admission = createAdmission({ config, verifier, logger, ...(options.ipSlots ? { ipSlots: options.ipSlots } : {}) })
+  let busReady = false
+  const admission = createAdmission({ config, verifier, logger, ready: () => busReady, ...(options.ipSlots ? { ipSlots: options.ipSlots } : {}) })
   const flusher = createFlusher((err) => logger.error({ err }, 'flushing a client failed'))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MAX_PAYLOAD_BYTES, perMessageDeflate: deflateOptions(config.PER_MESSAGE_DEFLATE) })
 
@@ -182,14 +183,39 @@ export function createGateway(options: GatewayOptions): Gateway {
       hub.removeClient(client)
     })
     const tier = verifier ? { tier: client.tier, expiresAt: client.expiresAt } : {}
-    sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds(), epoch, ...tier })
+    sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds(), epoch: bus.status().epoch ?? epoch, ...tier })
   }
 
   const stopHeartbeat = startHeartbeat(clients, config.HEARTBEAT_INTERVAL_MS, logger)
 
+  /**
+   * Reads the bus's epoch; until there is one (Redis unreachable, or no indexer has initialised it),
+   * upgrades are refused with 503 `starting` and this retries in the background.
+   */
+  async function joinBus(): Promise<void> {
+    try {
+      epoch = await bus.epoch()
+      busReady = true
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, 'the bus is not ready; refusing connections with 503 starting until it is')
+      const retry = setInterval(() => {
+        bus.epoch().then((e) => {
+          clearInterval(retry)
+          epoch = e
+          busReady = true
+          logger.info({ epoch }, 'the bus is ready; accepting connections')
+        }, () => {})
+      }, 500)
+      retry.unref()
+      stopJoining = () => clearInterval(retry)
+    }
+  }
+  let stopJoining = () => {}
+
   let closing: Promise<void> | undefined
   async function close(timeoutMs = 5000): Promise<void> {
     stopHeartbeat()
+    stopJoining()
     admission.stop()
     const serverClosed = http.close()
     const gone = [...clients].map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))))
@@ -212,9 +238,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       queuedBytes: [...clients].reduce((n, c) => n + c.outbox.queuedBytes(), 0),
       largestBacklogBytes: [...clients].reduce((n, c) => Math.max(n, c.outbox.queuedBytes() + c.ws.bufferedAmount), 0),
     }),
-    listen: async () => {
-      epoch = await bus.epoch()
-      return http.listen()
+    async listen() {
+      const port = await http.listen()
+      await joinBus()
+      return port
     },
     close: (timeoutMs) => (closing ??= close(timeoutMs)),
   }

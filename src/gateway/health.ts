@@ -4,7 +4,8 @@ import { sendJsonResponse, type Route } from './http.js'
 
 export type HealthOptions = {
   role: Config['ROLE']
-  bus: Bus
+  /** The bus whose status is shown (for an indexer, with the epoch its ledger commits under). */
+  bus: Pick<Bus, 'status'>
   /** Open WebSocket connections (0 where none are served). */
   connections: () => number
   /** Extra fields (e.g. the indexer's status). */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ErrorCode } from '../protocol/errors.js'
+import { ErrorCode, ProtocolError, UNAVAILABLE_RETRY_MS } from '../protocol/errors.js'
 
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>
 
@@ -32,8 +32,13 @@ export function createHttpHandler(routes: Record<string, Route>, onError: (err: 
       return sendHttpError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`)
     }
     Promise.resolve(route(req, res, url)).catch((err: unknown) => {
+      if (res.headersSent) return onError(err)
+      if (err instanceof ProtocolError && err.code === ErrorCode.unavailable) {
+        res.setHeader('retry-after', String(Math.ceil(UNAVAILABLE_RETRY_MS / 1000)))
+        return sendHttpError(res, 503, err.code, err.message)
+      }
       onError(err)
-      if (!res.headersSent) sendHttpError(res, 500, ErrorCode.internal, 'internal error')
+      sendHttpError(res, 500, ErrorCode.internal, 'internal error')
     })
   }
 }

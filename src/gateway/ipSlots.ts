@@ -66,7 +66,11 @@ export function createRedisIpSlots({ redis, limit, logger, heartbeatMs = 5000, t
   let degraded = false
 
   const beat = () => redis.command.zadd(redis.keys.gateways, Date.now(), id).catch(() => {})
-  void beat()
+  // Commands fail fast until the connection is ready (no offline queue): beat once it is, and after
+  // every reconnect, so that this gateway's slots count on the others from its first upgrade on.
+  const onReady = () => void beat()
+  redis.command.on('ready', onReady)
+  if (redis.connected()) void beat()
   const timer = setInterval(() => void beat(), heartbeatMs)
   timer.unref()
 
@@ -102,6 +106,7 @@ export function createRedisIpSlots({ redis, limit, logger, heartbeatMs = 5000, t
     },
     async close() {
       clearInterval(timer)
+      redis.command.off('ready', onReady)
       await redis.command.zrem(redis.keys.gateways, id).catch(() => {})
     },
   }

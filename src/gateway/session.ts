@@ -121,13 +121,17 @@ async function subscribe(deps: SessionDeps, client: Client, requested: Subscribe
   const message = entitle(requested, hasPremiumFeatures(deps.policy, client.tier))
   const params = deps.hub.preview(client, message)
   checkTokenLimit(client.subs, channel, params, limitsOf(deps.policy, client.tier).maxTokens)
-  const wasSubscribed = client.subs.has(channel)
+  const previous = client.subs.get(channel) ?? null
   hold(client, channel)
   try {
     deps.hub.replace(client, channel, params)
     await deps.hub.ready(channel)
-    if (message.since === undefined) await sendSubscribed(deps, client, { channel, params, wanted: message.params, fresh: !wasSubscribed }, withId({}, message.id))
+    if (message.since === undefined) await sendSubscribed(deps, client, { channel, params, wanted: message.params, fresh: previous === null }, withId({}, message.id))
     else await replay(deps, client, channel, message.since, params, message.id)
+  } catch (err) {
+    // Nothing was acknowledged: the client keeps the subscription it had (or none).
+    if (client.subs.has(channel) || previous) deps.hub.replace(client, channel, previous)
+    throw err
   } finally {
     release(client, channel)
   }
@@ -141,6 +145,8 @@ type SubscribedPlan = {
   wanted: SubscribeMessage['params']
   /** A new subscription starts after the snapshot's seq; an existing one keeps its place in the stream. */
   fresh: boolean
+  /** A re-synchronisation: where the stream continues, for a channel without snapshot (the feed's break). */
+  at?: number
 }
 
 /**
@@ -150,7 +156,7 @@ type SubscribedPlan = {
  */
 async function sendSubscribed(deps: SessionDeps, client: Client, plan: SubscribedPlan, extra: object): Promise<void> {
   const { channel } = plan
-  const snapshot = await readSnapshot(deps, channel, plan.wanted)
+  const snapshot = await readSnapshot(deps, channel, plan.wanted, plan.at)
   await deps.hub.reached(channel, snapshot.seq)
   if (plan.fresh) client.lastSeq.set(channel, snapshot.seq)
   sendJson(client, { type: 'subscribed', channel, params: plan.params, seq: snapshot.seq, ...extra })
@@ -173,22 +179,27 @@ async function replay(deps: SessionDeps, client: Client, channel: Channel, since
   client.lastSeq.set(channel, history.lastSeq)
 }
 
-/** The current prices or recent launches, as of the channel's `seq`; other channels: just the seq. */
-async function readSnapshot(deps: SessionDeps, channel: Channel, params: SubscribeMessage['params']): Promise<Snapshot> {
+/**
+ * The current prices or recent launches, as of the channel's `seq`; other channels: just the seq (the
+ * newest, or `at`: the stream then continues after `at`, and nothing newer is skipped).
+ */
+async function readSnapshot(deps: SessionDeps, channel: Channel, params: SubscribeMessage['params'], at?: number): Promise<Snapshot> {
   if (channel === 'prices') {
     const tokens = (params as { tokens: string[] }).tokens
     return deps.state.prices(tokens.includes('*') ? '*' : tokens)
   }
   if (channel === 'tokens' && (params as { includeRecent?: boolean }).includeRecent) return deps.state.recentTokens(deps.recentTokens)
-  return { seq: await deps.bus.lastSeq(channel), items: [] }
+  return { seq: at ?? (await deps.bus.lastSeq(channel)), items: [] }
 }
 
 /**
  * The bus renumbered a channel (new epoch: Redis lost its history) or lost messages for good: every
  * subscriber is told, as if it had subscribed again — an unsolicited `subscribed` with
- * `resumed: false` and the `epoch`, then the snapshot — and its stream continues from there.
+ * `resumed: false` and the `epoch`, then the snapshot — and its stream continues from there. Without
+ * a snapshot (trades, alerts) it continues right after `seq`, where the feed's numbering broke (0 for
+ * a new epoch: every message of the new epoch follows).
  */
-export function resynchronise(deps: SessionDeps, client: Client, channel: Channel, epoch: string): void {
+export function resynchronise(deps: SessionDeps, client: Client, channel: Channel, epoch: string, seq: number): void {
   const params = client.subs.get(channel)
   if (!params) return
   hold(client, channel)
@@ -196,10 +207,16 @@ export function resynchronise(deps: SessionDeps, client: Client, channel: Channe
   const task = async () => {
     try {
       if (!client.subs.has(channel)) return
-      await sendSubscribed(deps, client, { channel, params, wanted: params as SubscribeMessage['params'], fresh: true }, { resumed: false, epoch })
+      await sendSubscribed(deps, client, { channel, params, wanted: params as SubscribeMessage['params'], fresh: true, at: seq }, { resumed: false, epoch })
     } finally {
       release(client, channel)
     }
   }
-  enqueue(client, task, (err) => deps.logger.error({ err, clientId: client.id, channel }, 're-synchronising a subscriber failed'))
+  // Without its renumbering notice the client would take new seqs for old ones: it reconnects instead.
+  const fail = (err: unknown) => {
+    deps.logger.warn({ err, clientId: client.id, channel }, 're-synchronising a subscriber failed; closing it with 1012 (reconnect)')
+    client.closing = true
+    client.outbox.end(CloseCode.serviceRestart, 'stream renumbered; reconnect')
+  }
+  enqueue(client, task, fail)
 }

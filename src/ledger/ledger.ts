@@ -14,6 +14,8 @@ export type BlockCommit = {
  * `redis` (many) implement it.
  */
 export type Ledger = {
+  /** Joins (or, on a fresh store, creates) the bus's numbering; resolves once readers can serve. */
+  start(): Promise<void>
   /** Applies a replayed block's state change without publishing it (rebuilding after a start). */
   rebuild(delta: StateDelta): void
   /**
@@ -22,5 +24,7 @@ export type Ledger = {
    * the chain meanwhile); rejects only when the ledger is closed.
    */
   commit(block: BlockCommit): Promise<void>
+  /** The epoch it commits under (null before `start`), and how many commits it made in it. */
+  status(): { epoch: string | null; commits: number }
   close(): Promise<void>
 }

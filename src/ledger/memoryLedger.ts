@@ -11,13 +11,17 @@ import type { Ledger } from './ledger.js'
  * await ledger.commit({ publications: [{ channel: 'trades', publication }], delta })
  */
 export function createMemoryLedger(bus: MemoryBus, store: MemoryStateStore): Ledger {
+  let commits = 0
   return {
+    async start() {},
     rebuild: (delta) => store.apply(delta),
     async commit({ publications, delta }) {
       const publishedAt = Date.now()
       store.apply(delta)
       for (const { channel, publication } of publications) bus.append(channel, publication, publishedAt)
+      commits++
     },
+    status: () => ({ epoch: bus.status().epoch, commits }),
     async close() {},
   }
 }

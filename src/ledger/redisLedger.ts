@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { backoffDelay, sleep } from '../chain/errors.js'
-import { commitToRedis, EpochChangedError, type RedisLimits } from '../redis/commit.js'
+import { CommitConflictError, commitToRedis, EpochChangedError, type RedisLimits } from '../redis/commit.js'
 import type { RedisConnection } from '../redis/connection.js'
 import { reseedReadModel } from '../redis/reseed.js'
 import type { MemoryStateStore } from '../state/memoryStateStore.js'
@@ -28,24 +28,40 @@ export type RedisLedgerOptions = {
 export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedgerOptions): Ledger {
   const log = logger.child({ module: 'ledger' })
   const abort = new AbortController()
-  let session: { epoch: string; commit: number } | null = null
+  /** The numbering this ledger commits under; `seeded` while the read model in Redis equals the mirror. */
+  let session: { epoch: string; commit: number; seeded: boolean } | null = null
   let failingSince: number | null = null
   let failures = 0
 
-  /** Reads (or creates) the epoch and the commit counter, then replaces the read model with the mirror. */
-  async function open(): Promise<{ epoch: string; commit: number }> {
-    const fresh = randomUUID()
-    const epoch = (await redis.command.set(redis.keys.epoch, fresh, 'NX', 'GET')) ?? fresh
-    const commit = Number((await redis.command.get(redis.keys.commit)) ?? 0)
-    await reseedReadModel(redis.command, redis.keys, limits, mirror.dump())
-    log.info({ epoch, commit, fresh: epoch === fresh }, 'read model written to redis; publishing')
-    return { epoch, commit }
+  /**
+   * Joins the bus's epoch, or — on a fresh or emptied Redis — creates it together with a read model
+   * written from the mirror (only a ledger creates epochs, so gateways never see an epoch without
+   * its read model).
+   */
+  async function open(): Promise<{ epoch: string; commit: number; seeded: boolean }> {
+    const existing = await redis.command.get(redis.keys.epoch)
+    if (existing) return { epoch: existing, commit: Number((await redis.command.get(redis.keys.commit)) ?? 0), seeded: false }
+    const created = randomUUID()
+    const dump = mirror.dump()
+    const epoch = (await reseedReadModel(redis.command, redis.keys, limits, dump, created)) ?? created
+    log.info({ epoch, tokens: dump.tokens.size }, 'new bus epoch in redis, with the read model written from this indexer')
+    return { epoch, commit: Number((await redis.command.get(redis.keys.commit)) ?? 0), seeded: epoch === created }
+  }
+
+  /** Before the first commit of a session: the read model becomes the mirror (rebuilt from the chain). */
+  async function seed(s: { seeded: boolean }): Promise<void> {
+    if (s.seeded) return
+    const dump = mirror.dump()
+    await reseedReadModel(redis.command, redis.keys, limits, dump)
+    s.seeded = true
+    log.info({ tokens: dump.tokens.size }, 'read model written to redis from this indexer; publishing')
   }
 
   async function attempt(block: BlockCommit): Promise<void> {
     abort.signal.throwIfAborted()
     await redis.ready(abort.signal)
     session ??= await open()
+    await seed(session)
     const number = session.commit + 1
     await commitToRedis(redis.command, redis.keys, limits, { epoch: session.epoch, commit: number, ...block, publishedAt: Date.now() })
     session.commit = number
@@ -58,13 +74,25 @@ export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedger
       log.warn('redis lost the bus (new epoch): re-seeding the read model and publishing under the new epoch')
       return
     }
+    if (err instanceof CommitConflictError) {
+      session = null
+      log.error({ err }, 'another writer commits to this REDIS_PREFIX: run one indexer per prefix; re-reading the commit counter')
+      return
+    }
     if (failingSince !== null) return
     failingSince = Date.now()
     log.warn({ err }, 'redis commit failed; holding this block and retrying (the chain is not read meanwhile)')
   }
 
   return {
-    rebuild: (delta) => mirror.apply(delta),
+    async start() {
+      await redis.ready(abort.signal)
+      session ??= await open()
+    },
+    rebuild(delta) {
+      mirror.apply(delta)
+      if (session) session.seeded = false
+    },
     async commit(block) {
       for (;;) {
         try {
@@ -81,6 +109,7 @@ export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedger
       failingSince = null
       failures = 0
     },
+    status: () => ({ epoch: session?.epoch ?? null, commits: session?.commit ?? 0 }),
     async close() {
       abort.abort()
     },

@@ -26,9 +26,13 @@ export const ErrorCode = {
   tooManyConnections: 'too_many_connections',
   /** Upgrade refused (HTTP 503): the server has MAX_CONNECTIONS connections open, or is shutting down. */
   serverFull: 'server_full',
+  /** Upgrade refused (HTTP 503, `Retry-After`): the gateway is starting (its bus is not reachable yet). */
+  starting: 'starting',
   /** Upgrade refused (HTTP 403): the browser Origin is not in ALLOWED_ORIGINS. */
   originNotAllowed: 'origin_not_allowed',
   notFound: 'not_found',
+  /** The bus or the read model (Redis) cannot be reached right now: retry after `retryAfterMs` (HTTP 503). */
+  unavailable: 'unavailable',
   internal: 'internal_error',
 } as const
 
@@ -47,6 +51,8 @@ export const CloseCode = {
   messageTooBig: 1009,
   /** Internal error. */
   internalError: 1011,
+  /** Service restart: reconnect now (e.g. a renumbered stream could not be re-synchronised in place). */
+  serviceRestart: 1012,
   /** The client fell behind by more than MAX_QUEUED_BYTES. */
   slowConsumer: 4008,
 } as const
@@ -59,11 +65,15 @@ export const UpgradeStatus = {
   [ErrorCode.unauthorized]: 401,
   [ErrorCode.tooManyConnections]: 429,
   [ErrorCode.serverFull]: 503,
+  [ErrorCode.starting]: 503,
   /** A process that serves no WebSocket clients (`ROLE=indexer`). */
   [ErrorCode.notFound]: 404,
 } as const
 
 export type UpgradeRefusal = keyof typeof UpgradeStatus
+
+/** How long a client is asked to wait when the bus or read model is unreachable. */
+export const UNAVAILABLE_RETRY_MS = 1000
 
 /** An error with a stable wire code, for replies to one client message. */
 export class ProtocolError extends Error {
@@ -76,4 +86,11 @@ export class ProtocolError extends Error {
   ) {
     super(message)
   }
+}
+
+/** The bus or the read model is unreachable (Redis down or reconnecting): the request can be retried. */
+export function unavailable(what: string, cause?: unknown): ProtocolError {
+  const err = new ProtocolError(ErrorCode.unavailable, `${what} is unreachable right now; retry in ${UNAVAILABLE_RETRY_MS} ms`, { retryAfterMs: UNAVAILABLE_RETRY_MS })
+  if (cause !== undefined) err.cause = cause
+  return err
 }

@@ -23,6 +23,11 @@ export class EpochChangedError extends Error {
   override name = 'EpochChangedError'
 }
 
+/** The commit counter moved under the writer: another indexer commits to the same prefix. */
+export class CommitConflictError extends Error {
+  override name = 'CommitConflictError'
+}
+
 /**
  * One atomic step in Redis: the read model's changes, then each publication numbered, added to its
  * channel's Stream and published. Resolves to the seqs, or `'duplicate'` when this commit number was
@@ -49,6 +54,7 @@ export async function commitToRedis(redis: Redis, keys: RedisKeys, limits: Redis
     return reply === 'DUP' ? 'duplicate' : (reply as number[])
   } catch (err) {
     if (err instanceof Error && err.message.startsWith('EPOCH')) throw new EpochChangedError('the bus epoch in Redis changed (Redis lost its data?)')
+    if (err instanceof Error && err.message.startsWith('COMMIT')) throw new CommitConflictError(err.message)
     throw err
   }
 }

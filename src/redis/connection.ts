@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
+import { unavailable } from '../protocol/errors.js'
 import { redisKeys, type RedisKeys } from './keys.js'
 
 /**
@@ -61,6 +62,22 @@ export function createRedisConnection({ url, prefix, logger, name }: RedisConnec
     async close() {
       await Promise.all([command, subscriber].map((c) => c?.quit().catch(() => c.disconnect())))
     },
+  }
+}
+
+/**
+ * Runs a read on `redis`; while the connection is not ready, or when it dropped during the read,
+ * fails with the protocol's `unavailable` error (clients retry) instead of a driver error.
+ *
+ * @example
+ * const seq = await guarded(redis, 'the bus', () => redis.command.get(keys.seq('trades')))
+ */
+export async function guarded<T>(redis: RedisConnection, what: string, read: () => Promise<T>): Promise<T> {
+  if (!redis.connected()) throw unavailable(what)
+  try {
+    return await read()
+  } catch (err) {
+    throw redis.connected() ? err : unavailable(what, err)
   }
 }
 

@@ -6,11 +6,13 @@ import type { RedisKeys } from './keys.js'
 /**
  * Replaces the read model in Redis with `dump`, in one MULTI: after a start that rebuilt the state,
  * or when Redis lost its data. Every key under `rm:` that exists now is deleted in the same step.
+ * With `newEpoch`, a bus without an epoch gets this one, with its commit counter at 0, in the same
+ * step: a gateway that sees the epoch sees the read model that goes with it. Resolves to the epoch.
  *
  * @example
- * await reseedReadModel(redis, keys, limits, mirror.dump())
+ * const epoch = await reseedReadModel(redis, keys, limits, mirror.dump(), randomUUID())
  */
-export async function reseedReadModel(redis: Redis, keys: RedisKeys, limits: RedisLimits, dump: StateDump): Promise<void> {
+export async function reseedReadModel(redis: Redis, keys: RedisKeys, limits: RedisLimits, dump: StateDump, newEpoch?: string): Promise<string | null> {
   const stale = await scanKeys(redis, `${keys.readModel}*`)
   const now = Math.floor(Date.now() / 1000)
   const multi = redis.multi()
@@ -27,8 +29,12 @@ export async function reseedReadModel(redis: Redis, keys: RedisKeys, limits: Red
       multi.expire(keys.buckets(token), limits.ttlSec)
     }
   }
+  if (newEpoch) multi.set(keys.commit, 0).set(keys.epoch, newEpoch, 'NX')
+  multi.get(keys.epoch)
   const replies = await multi.exec()
-  for (const [err] of replies ?? []) if (err) throw err
+  if (!replies) throw new Error('redis transaction aborted')
+  for (const [err] of replies) if (err) throw err
+  return replies.at(-1)![1] as string | null
 }
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {

@@ -72,12 +72,14 @@ return seqs`,
   },
   /**
    * Price items with the seq of \`prices\` they reflect. ARGV: prefix, then tokens (none: every token).
-   * Reply: seq, then the JSON texts of the known ones.
+   * Reply: seq, then the JSON texts of the known ones; a \`NOEPOCH\` error while the bus has no epoch
+   * (Redis emptied and the indexer has not re-seeded it yet).
    */
   cmwsPrices: {
     keys: 0,
     lua: `
 local p = ARGV[1]
+if not redis.call('GET', p .. 'epoch') then return redis.error_reply('NOEPOCH the bus has no epoch') end
 local out = { tonumber(redis.call('GET', p .. 'seq:prices') or '0') }
 local tokens = {}
 if #ARGV > 1 then

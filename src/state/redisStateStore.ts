@@ -1,4 +1,5 @@
-import type { RedisConnection } from '../redis/connection.js'
+import { unavailable } from '../protocol/errors.js'
+import { guarded, type RedisConnection } from '../redis/connection.js'
 import { runScript } from '../redis/scripts.js'
 import { candlesOf } from './candles.js'
 import { candleSeconds, type StateStore } from './stateStore.js'
@@ -25,21 +26,32 @@ export function createRedisStateStore(redis: RedisConnection): StateStore {
     })
   }
 
+  const read = <T>(fn: () => Promise<T>) =>
+    guarded(redis, 'the read model', fn).catch((err: unknown) => {
+      throw err instanceof Error && err.message.startsWith('NOEPOCH') ? unavailable('the read model (being re-seeded)', err) : err
+    })
+  const notSeeded = () => {
+    throw new Error('NOEPOCH the bus has no epoch')
+  }
+
   return {
-    async prices(tokens) {
-      const reply = (await runScript(command(), 'cmwsPrices', [], [keys.prefix, ...(tokens === '*' ? [] : tokens)])) as [number, ...string[]]
-      return { seq: Number(reply[0]), items: reply.slice(1) as string[] }
-    },
-    async recentTokens(limit) {
-      if (limit <= 0) return { seq: Number((await command().get(keys.seq('tokens'))) ?? 0), items: [] }
-      const [seq, items] = await exec(command().multi().get(keys.seq('tokens')).lrange(keys.recent, 0, limit - 1))
-      return { seq: Number(seq ?? 0), items: items as string[] }
-    },
-    launch: (address) => command().get(keys.launch(address)),
-    trades: (address, limit) => command().lrange(keys.trades(address), 0, limit - 1),
-    async candles(address, interval) {
-      const buckets = await command().zrange(keys.buckets(address), 0, -1)
-      return buckets.length > 0 ? candlesOf(buckets, candleSeconds[interval]) : null
-    },
+    prices: (tokens) =>
+      read(async () => {
+        const reply = (await runScript(command(), 'cmwsPrices', [], [keys.prefix, ...(tokens === '*' ? [] : tokens)])) as [number, ...string[]]
+        return { seq: Number(reply[0]), items: reply.slice(1) as string[] }
+      }),
+    recentTokens: (limit) =>
+      read(async () => {
+        const [epoch, seq, items] = await exec(command().multi().get(keys.epoch).get(keys.seq('tokens')).lrange(keys.recent, 0, Math.max(limit, 1) - 1))
+        if (!epoch) notSeeded()
+        return { seq: Number(seq ?? 0), items: limit > 0 ? (items as string[]) : [] }
+      }),
+    launch: (address) => read(() => command().get(keys.launch(address))),
+    trades: (address, limit) => read(() => command().lrange(keys.trades(address), 0, limit - 1)),
+    candles: (address, interval) =>
+      read(async () => {
+        const buckets = await command().zrange(keys.buckets(address), 0, -1)
+        return buckets.length > 0 ? candlesOf(buckets, candleSeconds[interval]) : null
+      }),
   }
 }

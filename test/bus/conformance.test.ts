@@ -5,7 +5,9 @@ import { createMemoryBus } from '../../src/bus/memoryBus.js'
 import { dataPublication, encodeItems, reorgPublication } from '../../src/bus/publication.js'
 import { createRedisBus } from '../../src/bus/redisBus.js'
 import { createChannelFeed, type FeedBreak } from '../../src/gateway/channelFeed.js'
+import { createRedisLedger } from '../../src/ledger/redisLedger.js'
 import { createRedisConnection, type RedisConnection } from '../../src/redis/connection.js'
+import { createMemoryStateStore } from '../../src/state/memoryStateStore.js'
 import { alert, trade } from '../support/fixtures.js'
 import { uniquePrefix } from '../support/redisServer.js'
 import { waitFor } from '../support/waitFor.js'
@@ -40,6 +42,9 @@ const redis: Backend = {
     const [a, b] = ['a', 'b'].map((name) => createRedisConnection({ url: 'redis://127.0.0.1:6379', prefix, logger, name: `conformance-${name}` }))
     connections.push(a!, b!)
     await Promise.all([a!.ready(), b!.ready()])
+    // The indexer's ledger starts a bus's numbering (its epoch, with the read model that goes with it).
+    const limits = { historySize, ttlSec: 3600, recentLimit: 10, tradesPerToken: 10 }
+    await createRedisLedger({ redis: a!, limits, mirror: createMemoryStateStore({ recentLimit: 10, seqOf: () => 0 }), logger }).start()
     return { bus: createRedisBus({ redis: a!, historySize, logger }), peer: createRedisBus({ redis: b!, historySize, logger }) }
   },
 }

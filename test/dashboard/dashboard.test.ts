@@ -162,7 +162,7 @@ describe('dashboard in a browser', () => {
     await tradeRow(after).waitFor(WAIT)
     // A new process numbers its messages from 1 again: the page saw it restart and subscribed afresh.
     expect(lastSubscribe('trades').params).toEqual({ tokens: ['*'] })
-    expect(await page.locator('#notice').textContent()).toMatch(/server restarted/)
+    expect(await page.locator('#notice').textContent()).toMatch(/stream was renumbered/)
     expect(await page.locator('#trades tr').count()).toBeGreaterThanOrEqual(6)
     expect(pageErrors).toEqual([])
   })

@@ -37,6 +37,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   async function start(): Promise<void> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    probe.on('error', () => {})
     try {
       await waitFor(async () => {
         if (probe.status !== 'ready') await probe.connect().catch(() => probe.disconnect())
