@@ -16,6 +16,9 @@ import { tokenRoutes } from './gateway/tokenRoutes.js'
 import { runIndexer, type RunningIndexer } from './indexer/runIndexer.js'
 import type { Ledger } from './ledger/ledger.js'
 import { createMemoryLedger } from './ledger/memoryLedger.js'
+import { createStateFile } from './ledger/stateFile.js'
+import { createLeadership } from './indexer/leadership.js'
+import { selectedNetwork } from './config/networks.js'
 import { createRedisLedger } from './ledger/redisLedger.js'
 import { ErrorCode } from './protocol/errors.js'
 import { createRedisConnection, type RedisConnection } from './redis/connection.js'
@@ -37,9 +40,18 @@ export type App = {
   readonly gateway: Gateway | null
   /** The chain being followed, once started (null without a chain). */
   chain(): ChainSource | null
+  /** Serving: the gateway accepts connections (or, for `ROLE=indexer`, the indexer has caught up or stands by). */
+  ready(): boolean
 }
 
-type Backend = { bus: Bus; state: StateStore; ledger: Ledger | null; redis: RedisConnection | null }
+type Backend = {
+  bus: Bus
+  state: StateStore
+  ledger: Ledger | null
+  redis: RedisConnection | null
+  /** Without Redis: journal the indexer's state to this file (a chain that outlives the process). */
+  useStateFile(path: string): void
+}
 
 /** Memory (one process) or Redis (many): the bus, the read model and, where an indexer runs, the ledger. */
 function createBackend(config: Config, logger: Logger): Backend {
@@ -47,7 +59,9 @@ function createBackend(config: Config, logger: Logger): Backend {
   if (!config.REDIS_URL) {
     const bus = createMemoryBus({ historySize: config.HISTORY_SIZE, logger })
     const state = createMemoryStateStore({ recentLimit: config.RECENT_TOKENS, seqOf: bus.seqOf })
-    return { bus, state, ledger: indexes ? createMemoryLedger(bus, state) : null, redis: null }
+    let ledger: Ledger | null = indexes ? createMemoryLedger(bus, state) : null
+    const useStateFile = (path: string) => void (ledger = indexes ? createMemoryLedger(bus, state, createStateFile(path)) : null)
+    return { bus, state, get ledger() { return ledger }, redis: null, useStateFile }
   }
   const redis = createRedisConnection({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, name: config.ROLE })
   const limits = { historySize: config.HISTORY_SIZE, ttlSec: config.REDIS_TOKEN_TTL_SEC, recentLimit: config.RECENT_TOKENS, tradesPerToken: 200 }
@@ -57,6 +71,7 @@ function createBackend(config: Config, logger: Logger): Backend {
     state: createRedisStateStore(redis),
     ledger: indexes ? createRedisLedger({ redis, limits, mirror, logger }) : null,
     redis,
+    useStateFile: () => {},
   }
 }
 
@@ -69,10 +84,12 @@ function createBackend(config: Config, logger: Logger): Backend {
  * const port = await app.start()
  */
 export function createApp(config: Config, logger: Logger): App {
-  const { bus, state, ledger, redis } = createBackend(config, logger)
+  const backend = createBackend(config, logger)
+  const { bus, state, redis } = backend
+  const noChain = selectedNetwork(config) === 'none'
   let source: ChainSource | null = null
   let indexer: RunningIndexer | null = null
-  const health = () => (indexer ? { chain: jsonSafe(indexer.status()) } : {})
+  const health = () => (indexer ? { chain: indexer.status() } : {})
   const gateway =
     config.ROLE === 'indexer'
       ? null
@@ -83,34 +100,37 @@ export function createApp(config: Config, logger: Logger): App {
           logger,
           health,
           routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes() },
+          // One process without Redis serves once its own indexer has caught up (never an empty snapshot).
+          ...(redis || config.ROLE === 'gateway' ? {} : { ready: () => noChain || (indexer?.ready() ?? false) }),
           ...(redis ? { ipSlots: createRedisIpSlots({ redis, limit: config.MAX_CONNECTIONS_PER_IP, logger }) } : {}),
         })
-  const healthOnly: HttpServer | null = gateway ? null : indexerHttp(config, { status: () => ({ ...bus.status(), epoch: ledger!.status().epoch }) }, health, logger)
+  const healthOnly: HttpServer | null = gateway ? null : indexerHttp(config, { status: () => ({ ...bus.status(), epoch: backend.ledger!.status().epoch }) }, health, logger)
   let stopping: Promise<void> | undefined
 
   async function startChain(): Promise<void> {
-    if (!ledger) return
+    if (!backend.ledger) return
     source = await openChainSource(config, logger)
     if (!source) {
       logger.warn('no chain configured (CORE_NETWORK=none): serving the protocol with nothing to publish')
       return
     }
+    if (source.stateFile) backend.useStateFile(source.stateFile)
     indexer = await runIndexer({
       settings: source.settings,
-      ledger,
-      checkpoint: source.checkpoint,
+      ledger: backend.ledger!,
+      leadership: redis ? createLeadership({ redis, ttlMs: config.LEADER_TTL_MS, logger }) : null,
       logger,
       ...(config.START_BLOCK !== undefined ? { startBlock: BigInt(config.START_BLOCK) } : {}),
       backfillBlocks: config.BACKFILL_BLOCKS,
       maxBlockRange: config.MAX_BLOCK_RANGE,
-      thresholds: alertThresholds(config, source.settings),
+      step: { thresholds: alertThresholds(config, source.settings), repricePercent: config.USD_REPRICE_PERCENT },
     })
   }
 
   async function stop(): Promise<void> {
     await gateway?.close(config.SHUTDOWN_TIMEOUT_MS)
     await healthOnly?.close()
-    await ledger?.close()
+    await backend.ledger?.close()
     await indexer?.stop()
     await source?.stop()
     await bus.close()
@@ -120,15 +140,18 @@ export function createApp(config: Config, logger: Logger): App {
   return {
     bus,
     state,
-    ledger,
+    get ledger() {
+      return backend.ledger
+    },
     gateway,
     chain: () => source,
+    ready: () => (gateway ? gateway.ready() : noChain || (indexer !== null && (indexer.ready() || indexer.status().role === 'standby'))),
     async start() {
       if (redis && !redis.connected()) {
         logger.info({ url: redactUrl(config.REDIS_URL!) }, 'waiting for redis')
         await redis.ready()
       }
-      await ledger?.start()
+      await backend.ledger?.start({ create: noChain })
       const port = await (gateway ?? healthOnly!).listen()
       logger.info({ port, host: config.HOST, role: config.ROLE, bus: redis ? 'redis' : 'memory' }, gateway ? `listening on ws://localhost:${port}` : `indexer health on http://localhost:${port}/health`)
       await startChain()
@@ -161,11 +184,6 @@ export function alertThresholds(config: Config, settings: ChainSettings): AlertT
     rugSellPercent: config.ALERT_RUG_SELL_PERCENT,
     cooldownSec: config.ALERT_COOLDOWN_SEC,
   }
-}
-
-/** Status objects hold bigints; /health is JSON. */
-function jsonSafe(value: object): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as Record<string, unknown>
 }
 
 /** A URL without its password, for logs. */

@@ -1,15 +1,15 @@
 import type { Logger } from 'pino'
-import { createFileCheckpoint, createMemoryCheckpoint, type CheckpointStore } from './chain/checkpoint.js'
 import type { Config } from './config/config.js'
 import { mainnet, resolveChainSettings, selectedNetwork, testnet, type ChainSettings } from './config/networks.js'
 import { startAnvil } from './devnet/anvil.js'
 import { deployDevnet, readDeployment, type Deployment } from './devnet/deploy.js'
 import { createSimulator } from './devnet/simulator.js'
 
-/** The chain this process follows, how to checkpoint it, and what to stop on shutdown. */
+/** The chain this process follows, where its indexer's state is saved without Redis, and what to stop on shutdown. */
 export type ChainSource = {
   settings: ChainSettings
-  checkpoint: CheckpointStore
+  /** The state file of a process without Redis (null: the embedded devnet, a new chain each start). */
+  stateFile: string | null
   deployment?: Deployment
   stop(): Promise<void>
 }
@@ -43,23 +43,23 @@ export function devnetSettings(config: Config, deployment: Deployment, network: 
  */
 export async function openChainSource(config: Config, logger: Logger): Promise<ChainSource | null> {
   const network = selectedNetwork(config)
-  const fileCheckpoint = (name: string) => createFileCheckpoint(config.CHECKPOINT_FILE ?? `.data/checkpoint-${name}.json`)
+  const fileCheckpoint = (name: string) => config.CHECKPOINT_FILE ?? `.data/checkpoint-${name}.json`
   switch (network) {
     case 'none':
       return null
     case 'mainnet':
     case 'testnet':
-      return { settings: resolveChainSettings(config, network, network === 'mainnet' ? mainnet : testnet), checkpoint: fileCheckpoint(network), stop: async () => {} }
+      return { settings: resolveChainSettings(config, network, network === 'mainnet' ? mainnet : testnet), stateFile: fileCheckpoint(network), stop: async () => {} }
     case 'devnet': {
       const deployment = await readDeployment(config.DEVNET_FILE)
-      return { settings: devnetSettings(config, deployment, 'devnet'), checkpoint: fileCheckpoint(`devnet-${deployment.chainId}`), deployment, stop: async () => {} }
+      return { settings: devnetSettings(config, deployment, 'devnet'), stateFile: fileCheckpoint(`devnet-${deployment.chainId}`), deployment, stop: async () => {} }
     }
     case 'embedded':
       return startEmbedded(config, logger)
   }
 }
 
-/** anvil + contracts + simulator in this process; a fresh chain each time, so the checkpoint lives in memory. */
+/** anvil + contracts + simulator in this process; a fresh chain each time, so nothing is saved. */
 async function startEmbedded(config: Config, logger: Logger): Promise<ChainSource> {
   const log = logger.child({ module: 'devnet' })
   const blockTime = config.DEVNET_BLOCK_TIME > 0 ? config.DEVNET_BLOCK_TIME : undefined
@@ -71,7 +71,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<ChainSourc
     log.info({ rpcUrl: anvil.rpcUrl, wsUrl: anvil.wsUrl, blockTime: blockTime ?? 'automine', simulator: Boolean(simulator) }, `embedded devnet on ${anvil.rpcUrl}`)
     return {
       settings: devnetSettings(config, deployment, 'embedded'),
-      checkpoint: createMemoryCheckpoint(),
+      stateFile: null,
       deployment,
       async stop() {
         await simulator?.stop()

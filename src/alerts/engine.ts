@@ -14,28 +14,47 @@ export type AlertEngine = {
 }
 
 /**
+ * Where the engine keeps its memory: cooldowns (`<rule>:<token>` → block time of the last alert)
+ * and recent liquidity removals per pair. Maps by default; the indexer passes its journaled tables,
+ * so that a reorg puts the memory back too.
+ */
+export type AlertMemory = {
+  lastFired(key: string): number | undefined
+  fired(key: string, timestamp: number): void
+  burns(pair: string): readonly { timestamp: number; percent: number }[]
+  setBurns(pair: string, burns: readonly { timestamp: number; percent: number }[]): void
+}
+
+export function createMapAlertMemory(): AlertMemory {
+  const lastFired = new Map<string, number>()
+  const burns = new Map<string, readonly { timestamp: number; percent: number }[]>()
+  return {
+    lastFired: (key) => lastFired.get(key),
+    fired: (key, timestamp) => void lastFired.set(key, timestamp),
+    burns: (pair) => burns.get(pair) ?? [],
+    setBurns: (pair, list) => void burns.set(pair, list),
+  }
+}
+
+/**
  * @example
  * const engine = createAlertEngine(thresholds)
  * engine.onTrade(trade) // [] or [whale alert]
  */
-export function createAlertEngine(th: AlertThresholds): AlertEngine {
-  const lastFired = new Map<string, number>()
-  const burns = new Map<string, { timestamp: number; percent: number }[]>()
-
+export function createAlertEngine(th: AlertThresholds, memory: AlertMemory = createMapAlertMemory()): AlertEngine {
   function cooled(alert: AlertItem | null, rule: string): AlertItem[] {
     if (!alert) return []
     const key = `${rule}:${alert.tokenAddress}`
-    const last = lastFired.get(key)
+    const last = memory.lastFired(key)
     if (last !== undefined && alert.timestamp - last < th.cooldownSec) return []
-    lastFired.set(key, alert.timestamp)
+    memory.fired(key, alert.timestamp)
     return [alert]
   }
 
   /** Remaining share of the pool after each removal compounds: 50 % then 50 % is 75 % in total. */
   function windowPercent(pair: string, timestamp: number, percent: number): number {
-    const recent = (burns.get(pair) ?? []).filter((b) => timestamp - b.timestamp <= th.rugWindowSec)
-    recent.push({ timestamp, percent })
-    burns.set(pair, recent)
+    const recent = [...memory.burns(pair).filter((b) => timestamp - b.timestamp <= th.rugWindowSec), { timestamp, percent }]
+    memory.setBurns(pair, recent)
     const left = recent.reduce((remaining, b) => remaining * (1 - b.percent / 100), 1)
     return (1 - left) * 100
   }

@@ -7,7 +7,7 @@ export type EncodedItem = { readonly json: string; readonly route: Route }
 /** What the indexer publishes: one block's items for a channel, or a reorg notice. */
 export type Publication =
   | { readonly kind: 'data'; readonly items: readonly EncodedItem[] }
-  | { readonly kind: 'reorg'; readonly fromBlock: number; readonly toBlock: number; readonly txHashes: readonly string[] }
+  | { readonly kind: 'reorg'; readonly fromBlock: number; readonly toBlock: number; readonly txHashes: readonly string[]; readonly ids?: readonly string[] }
 
 /**
  * A publication with the sequence number the bus gave it (1, 2, 3, … per channel, per epoch) and

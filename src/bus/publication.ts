@@ -22,7 +22,10 @@ export function dataPublication(items: readonly EncodedItem[]): Publication {
   return Object.freeze({ kind: 'data', items: Object.freeze([...items]) })
 }
 
-/** A `reorg` publication: the items of these transactions, in these blocks, are retracted. */
-export function reorgPublication(fromBlock: number, toBlock: number, txHashes: readonly string[]): Publication {
-  return Object.freeze({ kind: 'reorg', fromBlock, toBlock, txHashes: Object.freeze([...txHashes]) })
+/**
+ * A `reorg` publication: the items of these transactions, in these blocks, are retracted; `ids`
+ * names retracted alerts (price and volume alerts have no transaction).
+ */
+export function reorgPublication(fromBlock: number, toBlock: number, txHashes: readonly string[], ids?: readonly string[]): Publication {
+  return Object.freeze({ kind: 'reorg', fromBlock, toBlock, txHashes: Object.freeze([...txHashes]), ...(ids ? { ids: Object.freeze([...ids]) } : {}) })
 }

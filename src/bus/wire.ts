@@ -12,7 +12,7 @@ import type { BusMessage, EncodedItem, Publication } from './bus.js'
  */
 type Header =
   | { kind: 'data'; at: number; items: [length: number, route: Route][] }
-  | { kind: 'reorg'; at: number; fromBlock: number; toBlock: number; txHashes: string[] }
+  | { kind: 'reorg'; at: number; fromBlock: number; toBlock: number; txHashes: string[]; ids?: string[] }
 
 /**
  * @example
@@ -20,8 +20,8 @@ type Header =
  */
 export function encodeWire(publication: Publication, publishedAt: number): string {
   if (publication.kind === 'reorg') {
-    const { fromBlock, toBlock, txHashes } = publication
-    return `${JSON.stringify({ kind: 'reorg', at: publishedAt, fromBlock, toBlock, txHashes: [...txHashes] } satisfies Header)}\n`
+    const { fromBlock, toBlock, txHashes, ids } = publication
+    return `${JSON.stringify({ kind: 'reorg', at: publishedAt, fromBlock, toBlock, txHashes: [...txHashes], ...(ids ? { ids: [...ids] } : {}) } satisfies Header)}\n`
   }
   const header: Header = { kind: 'data', at: publishedAt, items: publication.items.map((i) => [i.json.length, i.route]) }
   return `${JSON.stringify(header)}\n${publication.items.map((i) => i.json).join(',')}`
@@ -33,8 +33,8 @@ export function decodeWire(channel: Channel, seq: number, text: string): BusMess
   if (cut < 0) throw new Error('bus message without header')
   const header = JSON.parse(text.slice(0, cut)) as Header
   if (header.kind === 'reorg') {
-    const { fromBlock, toBlock, txHashes } = header
-    return Object.freeze({ kind: 'reorg', channel, seq, publishedAt: header.at, fromBlock, toBlock, txHashes: Object.freeze(txHashes) })
+    const { fromBlock, toBlock, txHashes, ids } = header
+    return Object.freeze({ kind: 'reorg', channel, seq, publishedAt: header.at, fromBlock, toBlock, txHashes: Object.freeze(txHashes), ...(ids ? { ids: Object.freeze(ids) } : {}) })
   }
   const items: EncodedItem[] = []
   let at = cut + 1

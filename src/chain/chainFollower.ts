@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Address, Hash, PublicClient } from 'viem'
 import { extendWindow, rollbackWindow, windowAt } from './blockWindow.js'
-import type { CheckpointStore, WindowBlock } from './checkpoint.js'
+import type { Checkpoint, CheckpointStore, WindowBlock } from './checkpoint.js'
 import { backoffDelay, ChainError, isRangeLimitError, sleep } from './errors.js'
 import type { BlockHeader, ChainEvent } from './events.js'
 import { fetchRange, type FetchedRange, type RangeContext } from './fetchRange.js'
@@ -34,8 +34,14 @@ export type ChainFollowerOptions = {
   maxBlockRangeCap?: number
   checkpoint: CheckpointStore
   logger: Logger
-  /** Awaited before anything else is fetched or saved: slow consumers slow the follower down. */
-  onEvents: (events: ChainEvent[]) => Promise<void>
+  /**
+   * Awaited before anything else is fetched or saved: slow consumers slow the follower down.
+   * `position` is where the follower stands once these events are handled (the checkpoint it saves
+   * next): a consumer that commits its own checkpoint with its output uses it.
+   */
+  onEvents: (events: ChainEvent[], position: Checkpoint) => Promise<void>
+  /** Called once, the first time the follower has processed up to the head. */
+  onCaughtUp?: () => void
   /** Consecutive WebSocket failures before polling takes over (default 3). */
   wsFailuresBeforePoll?: number
   wsBackoffBaseMs?: number
@@ -57,6 +63,8 @@ export type ChainFollowerStatus = {
   processed: bigint | null
   /** `backfill` while more than `finalityDepth` blocks behind the head. */
   mode: HeadMode | 'backfill'
+  /** Has processed up to the head (or within the finality depth of it) since it started. */
+  caughtUp: boolean
 }
 
 export type ChainFollower = {
@@ -101,6 +109,7 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
   let critical: Promise<unknown> = Promise.resolve()
   let loop: Promise<void> | null = null
   let caughtUp = false
+  let everCaughtUp = false
 
   const heads = createHeadWatcher({
     wsUrl: options.wsUrl,
@@ -122,10 +131,10 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
   }
 
   /** Runs `onEvents` then saves the checkpoint, as one unit `stop()` waits for. */
-  async function deliver(events: ChainEvent[], commit: () => void): Promise<void> {
+  async function deliver(events: ChainEvent[], position: Checkpoint, commit: () => void): Promise<void> {
     if (abort.signal.aborted) throw new ChainError('chain_stopped', 'stopped')
     const unit = (async () => {
-      await options.onEvents(events)
+      await options.onEvents(events, position)
       commit()
       const { processed, window } = state
       if (processed?.hash) {
@@ -145,7 +154,10 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
     if (!head || !tip) return false
     if (head.number <= tip.number) {
       const ours = windowAt(state.window, head.number)
-      if (!ours || ours.hash === head.hash) return false
+      if (!ours || ours.hash === head.hash) {
+        noteCatchUp(true)
+        return false
+      }
       await handleReorg()
       return true
     }
@@ -191,7 +203,7 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
     const events: ChainEvent[] = [...range.blocks]
     if (anchor && anchor.number > state.finalized) events.push({ kind: 'finalize', block: { number: anchor.number, hash: anchor.hash } })
     events.push({ kind: 'head', block: range.tip })
-    await deliver(events, () => {
+    await deliver(events, { block: { number: range.tip.number, hash: range.tip.hash }, window }, () => {
       for (const block of range.blocks) for (const l of block.logs) ctx.recent.add(l.txHash, l.logIndex)
       state.processed = { number: range.tip.number, hash: range.tip.hash }
       state.window = window
@@ -204,6 +216,10 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
   function noteCatchUp(live: boolean) {
     if (live && !caughtUp) log.info({ block: state.processed?.number, mode: heads.mode() }, 'chain follower caught up; following the head')
     caughtUp = live
+    if (live && !everCaughtUp) {
+      everCaughtUp = true
+      options.onCaughtUp?.()
+    }
   }
 
   async function handleReorg(): Promise<void> {
@@ -218,10 +234,11 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
     const fields = { ancestor: plan.commonAncestor.number, removed: plan.removed.length, txs: event.txHashes.length }
     if (plan.unrecoverable) log.error(fields, 'chain reorg deeper than the finality depth: unrecoverable, resuming from the canonical chain')
     else log.warn(fields, 'chain reorg')
-    await deliver([event], () => {
+    const kept = rollbackWindow(state.window, plan.commonAncestor.number).kept
+    await deliver([event], { block: { ...plan.commonAncestor }, window: kept }, () => {
       for (const tx of event.txHashes) ctx.recent.forget(tx)
       state.processed = { ...plan.commonAncestor }
-      state.window = rollbackWindow(state.window, plan.commonAncestor.number).kept
+      state.window = kept
       state.finalized = min(state.finalized, plan.commonAncestor.number)
     })
   }
@@ -274,7 +291,7 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
       const head = state.head?.number ?? null
       const processed = state.processed?.number ?? null
       const behind = head !== null && processed !== null && processed < head - depth
-      return { head, processed, mode: behind ? 'backfill' : heads.mode() }
+      return { head, processed, mode: behind ? 'backfill' : heads.mode(), caughtUp: everCaughtUp }
     },
   }
 }

@@ -50,10 +50,20 @@ async function readUncached(client: PublicClient, token: Address): Promise<Token
   }
 }
 
+/**
+ * A token's `totalSupply` at a block (not cached: supplies change), or null when the call reverts.
+ *
+ * @example
+ * await readTotalSupply(follower.client, token, 1234n) // 1000000000000000000000000000n
+ */
+export async function readTotalSupply(client: PublicClient, token: Address, blockNumber: bigint): Promise<bigint | null> {
+  return decodeUint(await callRaw(client, token, 'totalSupply', blockNumber))
+}
+
 /** The raw return data, or `null` when the call reverts or the address has no code. */
-async function callRaw(client: PublicClient, token: Address, functionName: 'name' | 'symbol' | 'decimals' | 'totalSupply') {
+async function callRaw(client: PublicClient, token: Address, functionName: 'name' | 'symbol' | 'decimals' | 'totalSupply', blockNumber?: bigint) {
   try {
-    const { data } = await client.call({ to: token, data: encodeFunctionData({ abi: erc20MetadataAbi, functionName }) })
+    const { data } = await client.call({ to: token, data: encodeFunctionData({ abi: erc20MetadataAbi, functionName }), ...(blockNumber !== undefined ? { blockNumber } : {}) })
     return data ?? null
   } catch (err) {
     if (isRetryableError(err)) throw err

@@ -131,6 +131,8 @@ const envFields = z.object({
   SIMULATOR: bool().default(true),
   SIM_SEED: int(0, 2 ** 31 - 1).default(1),
   REBUILD_BLOCKS: int(0, 10_000_000).optional(),
+  USD_REPRICE_PERCENT: num(0.01, 100).default(0.5),
+  LEADER_TTL_MS: int(1000, 600_000).default(10_000),
   ALERT_PRICE_PERCENT: num(0.1, 10_000).default(20),
   ALERT_PRICE_WINDOW_SEC: int(60, 86_400).default(300),
   ALERT_VOLUME_MULTIPLIER: num(1, 1000).default(5),

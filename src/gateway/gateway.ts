@@ -64,6 +64,8 @@ export type GatewayOptions = {
   routes?: Record<string, Route>
   /** Where per-IP connection slots are counted (default: this process). */
   ipSlots?: IpSlots
+  /** Besides its bus: whether the data to serve is there (upgrades get 503 `starting` until then). */
+  ready?: () => boolean
 }
 
 /** Counters of the limits at work. */
@@ -86,6 +88,8 @@ export type Gateway = {
   /** Stops accepting, closes every client with 1001 and releases everything. Idempotent. */
   close(timeoutMs?: number): Promise<void>
   connections(): number
+  /** Accepting connections: its bus has an epoch and the data to serve is there. */
+  ready(): boolean
   stats(): GatewayStats
   readonly server: Server
   readonly hub: Hub
@@ -149,7 +153,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const onFloodClose = () => void counters.floodCloses++
   const deps: SessionDeps = { hub, bus, state, logger, recentTokens: config.RECENT_TOKENS, policy, verifier, grants, onFloodClose }
   let busReady = false
-  const admission = createAdmission({ config, verifier, logger, ready: () => busReady, ...(options.ipSlots ? { ipSlots: options.ipSlots } : {}) })
+  const dataReady = options.ready ?? (() => true)
+  const admission = createAdmission({ config, verifier, logger, ready: () => busReady && dataReady(), ...(options.ipSlots ? { ipSlots: options.ipSlots } : {}) })
   const flusher = createFlusher((err) => logger.error({ err }, 'flushing a client failed'))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MAX_PAYLOAD_BYTES, perMessageDeflate: deflateOptions(config.PER_MESSAGE_DEFLATE) })
 
@@ -232,6 +237,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     server,
     hub,
     connections: () => clients.size,
+    ready: () => busReady && dataReady(),
     stats: () => ({
       ...counters,
       refusedUpgrades: admission.refused(),

@@ -144,8 +144,8 @@ export function createHub({ bus, logger, onBroken }: HubOptions): Hub {
   }
 
   function reorgFrame(message: Extract<BusMessage, { kind: 'reorg' }>): Frame {
-    const { channel, seq, fromBlock, toBlock, txHashes } = message
-    return { seq, bytes: Buffer.from(JSON.stringify({ type: 'reorg', channel, seq, fromBlock, toBlock, txHashes })) }
+    const { channel, seq, fromBlock, toBlock, txHashes, ids } = message
+    return { seq, bytes: Buffer.from(JSON.stringify({ type: 'reorg', channel, seq, fromBlock, toBlock, txHashes, ...(ids ? { ids } : {}) })) }
   }
 
   function route(message: BusMessage): void {

@@ -1,86 +1,81 @@
 import type { EncodedItem } from '../bus/bus.js'
 import { dataPublication, encodeItems, reorgPublication } from '../bus/publication.js'
 import type { BlockCommit } from '../ledger/ledger.js'
-import type { Bucket } from '../market/tokenMarket.js'
-import type { AlertItem, Channel, PriceItem, TokenItem, TradeItem } from '../protocol/items.js'
-import { emptyDelta, type TokenText } from '../state/stateStore.js'
+import type { Channel, PriceItem } from '../protocol/items.js'
+import { emptyDelta, type StateDelta, type TokenText } from '../state/stateStore.js'
+import type { BlockRecord, Undone } from './reorg.js'
+import type { BlockResult } from './step.js'
 
-/** What one block produced, before encoding. */
-export type BlockItems = {
-  tokens: TokenItem[]
-  trades: TradeItem[]
-  prices: PriceItem[]
-  alerts: AlertItem[]
-  /** Minute buckets the block wrote, per token. */
-  buckets: { token: string; bucket: Bucket }[]
-  /** Tokens whose buckets before `minute` were evicted. */
-  trims: { token: string; minute: number }[]
+type Publications = BlockCommit['publications']
+
+function keyed<T>(encoded: EncodedItem[], source: readonly T[], token: (item: T) => string): TokenText[] {
+  return encoded.map((e, i) => ({ token: token(source[i]!), json: e.json }))
 }
 
-/** What a reorg needs later to take a block's read-model entries back: the exact texts it added. */
-export type BlockTexts = { launches: TokenText[]; trades: TokenText[] }
+function bucketDelta(buckets: BlockResult['buckets']): Pick<StateDelta, 'buckets' | 'unbuckets'> {
+  return {
+    buckets: buckets.flatMap(({ token, minute, bucket }) => (bucket ? [{ token, minute, json: JSON.stringify(bucket) }] : [])),
+    unbuckets: buckets.flatMap(({ token, minute, bucket }) => (bucket ? [] : [{ token, minute }])),
+  }
+}
+
+function add(publications: Publications, channel: Channel, encoded: EncodedItem[]): void {
+  if (encoded.length > 0) publications.push({ channel, publication: dataPublication(encoded) })
+}
 
 /**
  * Encodes a block's items once — each JSON text serves the publication and the read model alike —
- * into the block's commit, and keeps the texts a reorg would retract.
+ * into its commit, and what a reorg would need to retract them.
  *
  * @example
- * const { commit, texts } = blockCommit({ tokens: [], trades: [trade], prices: [price], alerts: [], buckets, trims: [] })
+ * const { commit, retract, texts } = blockCommit(applyBlock(state, event, meta, options))
  * await ledger.commit(commit)
  */
-export function blockCommit(items: BlockItems): { commit: BlockCommit; texts: BlockTexts } {
-  const tokens = encodeItems('tokens', items.tokens)
-  const trades = encodeItems('trades', items.trades)
-  const prices = encodeItems('prices', items.prices)
-  const alerts = encodeItems('alerts', items.alerts)
-  const keyed = <T>(encoded: EncodedItem[], source: T[], token: (item: T) => string): TokenText[] => encoded.map((e, i) => ({ token: token(source[i]!), json: e.json }))
-  const launches = keyed(tokens, items.tokens, (t) => t.address)
-  const tradeTexts = keyed(trades, items.trades, (t) => t.tokenAddress)
-  const delta = {
-    ...emptyDelta(),
-    launches,
-    trades: tradeTexts,
-    prices: keyed(prices, items.prices, (p) => p.tokenAddress),
-    buckets: items.buckets.map(({ token, bucket }) => ({ token, minute: bucket.minute, json: JSON.stringify(bucket) })),
-    trims: items.trims,
+export function blockCommit(result: BlockResult): { commit: BlockCommit } & Pick<BlockRecord, 'retract' | 'texts'> {
+  const tokens = encodeItems('tokens', result.tokens)
+  const trades = encodeItems('trades', result.trades)
+  const prices = encodeItems('prices', result.prices)
+  const alerts = encodeItems('alerts', result.alerts)
+  const texts = { launches: keyed(tokens, result.tokens, (t) => t.address), trades: keyed(trades, result.trades, (t) => t.tokenAddress) }
+  const delta: StateDelta = { ...emptyDelta(), launches: texts.launches, trades: texts.trades, prices: keyed(prices, result.prices, (p) => p.tokenAddress), ...bucketDelta(result.buckets) }
+  const publications: Publications = []
+  add(publications, 'tokens', tokens)
+  add(publications, 'trades', trades)
+  add(publications, 'prices', prices)
+  add(publications, 'alerts', alerts)
+  const retract = {
+    tokens: result.tokens.map((t) => t.txHash),
+    trades: [...new Set(result.trades.map((t) => t.txHash))],
+    alerts: [...new Set(result.alerts.flatMap((a) => (typeof a.data['txHash'] === 'string' ? [a.data['txHash']] : [])))],
+    alertIds: result.alerts.map((a) => a.id),
   }
-  const publications: BlockCommit['publications'] = []
-  const add = (channel: Channel, encoded: EncodedItem[]) => encoded.length > 0 && publications.push({ channel, publication: dataPublication(encoded) })
-  add('tokens', tokens)
-  add('trades', trades)
-  add('prices', prices)
-  add('alerts', alerts)
-  return { commit: { publications, delta }, texts: { launches, trades: tradeTexts } }
-}
-
-export type Retraction = {
-  fromBlock: number
-  toBlock: number
-  /** Tx hashes of the retracted items, per channel. */
-  txHashes: { tokens: string[]; trades: string[]; alerts: string[] }
-  /** The removed blocks' read-model entries. */
-  texts: BlockTexts
-  /** Buckets rewritten by taking the removed trades out. */
-  buckets: { token: string; bucket: Bucket }[]
+  return { commit: { publications, delta }, retract, texts }
 }
 
 /**
- * A reorg's commit: `reorg` notices on the channels whose items were retracted, and the read model
- * without the removed blocks' launches and trades.
+ * A reorg's commit: `reorg` notices on the channels whose items were retracted (alerts also by
+ * `ids`), the corrected prices of the affected tokens, and the read model without the removed
+ * blocks' launches and trades and with their buckets put back.
  *
  * @example
- * await ledger.commit(reorgCommit({ fromBlock: 101, toBlock: 102, txHashes, texts, buckets }))
+ * await ledger.commit(reorgCommit(undoBlocks(state, removed), { fromBlock: 101, toBlock: 102 }))
  */
-export function reorgCommit(r: Retraction): BlockCommit {
-  const publications: BlockCommit['publications'] = []
-  for (const channel of ['tokens', 'trades', 'alerts'] as const) {
-    if (r.txHashes[channel].length > 0) publications.push({ channel, publication: reorgPublication(r.fromBlock, r.toBlock, r.txHashes[channel]) })
-  }
-  const delta = {
+export function reorgCommit(undone: Undone, range: { fromBlock: number; toBlock: number }): BlockCommit {
+  const { retract } = undone
+  const publications: Publications = []
+  const notice = (channel: Channel, txHashes: string[], ids?: string[]) =>
+    (txHashes.length > 0 || (ids?.length ?? 0) > 0) && publications.push({ channel, publication: reorgPublication(range.fromBlock, range.toBlock, txHashes, ids) })
+  notice('tokens', retract.tokens)
+  notice('trades', retract.trades)
+  notice('alerts', retract.alerts, retract.alertIds)
+  const prices = encodeItems('prices', undone.prices as PriceItem[])
+  add(publications, 'prices', prices)
+  const delta: StateDelta = {
     ...emptyDelta(),
-    unlaunches: r.texts.launches,
-    untrades: r.texts.trades,
-    buckets: r.buckets.map(({ token, bucket }) => ({ token, minute: bucket.minute, json: JSON.stringify(bucket) })),
+    unlaunches: undone.texts.launches,
+    untrades: undone.texts.trades,
+    prices: keyed(prices, undone.prices, (p) => p.tokenAddress),
+    ...bucketDelta(undone.buckets),
   }
   return { publications, delta }
 }

@@ -1,69 +1,110 @@
 import type { Logger } from 'pino'
-import { createPublicClient, http } from 'viem'
-import type { AlertThresholds } from '../alerts/rules.js'
-import { createChainFollower, type ChainFollowerStatus } from '../chain/chainFollower.js'
-import type { CheckpointStore } from '../chain/checkpoint.js'
-import { readTokenMetadata } from '../chain/tokenMetadata.js'
+import { createPublicClient, http, type Address, type PublicClient } from 'viem'
+import { createChainFollower, type ChainFollower } from '../chain/chainFollower.js'
+import { readTokenMetadata, readTotalSupply } from '../chain/tokenMetadata.js'
 import type { ChainSettings } from '../config/networks.js'
-import type { Ledger } from '../ledger/ledger.js'
-import { createIndexer } from './indexer.js'
+import { FencedError, type Ledger, type Restored } from '../ledger/ledger.js'
+import type { TokenMeta } from '../market/book.js'
+import { createIndexer, type Indexer } from './indexer.js'
+import type { Leadership, LeadershipStatus } from './leadership.js'
+import type { MetadataReader } from './metadata.js'
+import type { StepOptions } from './step.js'
 import { readUsdPairs } from './usdPairs.js'
 
 export type RunIndexerOptions = {
   settings: ChainSettings
   ledger: Ledger
-  checkpoint: CheckpointStore
-  thresholds: AlertThresholds
+  /** With Redis: one of several indexers leads (the others wait). Null: this process indexes alone. */
+  leadership: Leadership | null
+  step: Omit<StepOptions, 'quotes'>
   logger: Logger
   startBlock?: bigint
   backfillBlocks: number
   maxBlockRange: number
 }
 
+export type IndexerStatus = {
+  role: 'leader' | 'standby' | 'single'
+  fence: number | null
+  network: string
+  head: number | null
+  processed: number | null
+  /** Blocks between the head and the last processed block. */
+  lag: number | null
+  mode: string
+  /** Started from a saved state (`warm`), or rebuilt from the chain (`cold`). */
+  start: 'warm' | 'cold' | null
+  launches: number
+  trades: number
+  alerts: number
+  reorgs: number
+  tokens: number
+  coreUsd: number | null
+}
+
 export type RunningIndexer = {
   stop(): Promise<void>
-  status(): ChainFollowerStatus & { network: string; publishFrom: bigint } & ReturnType<ReturnType<typeof createIndexer>['stats']>
+  /** This process indexes (alone, or as the leader) and has caught up with the chain. */
+  ready(): boolean
+  status(): IndexerStatus
 }
 
 /** Where to start reading and from which block on to publish. */
 export type ReplayPlan = { startBlock: bigint; publishFrom: bigint }
 
 /**
- * Publishing resumes after the checkpoint (or at `START_BLOCK`, or `BACKFILL_BLOCKS` behind the head);
- * reading starts a day of blocks earlier, so the 24 h windows, recent launches and trades are rebuilt
- * as if the server had never stopped, without sending anything twice.
+ * A first start (no saved state) publishes from `START_BLOCK` (or `BACKFILL_BLOCKS` behind the head)
+ * and reads a day of blocks before that, silently, so the 24 h windows, recent launches and trades
+ * are rebuilt.
  *
  * @example
- * replayPlan({ checkpoint: 1000n, head: 1010n, dayBlocks: 100, backfillBlocks: 50 }) // { startBlock: 901n, publishFrom: 1001n }
+ * replayPlan({ head: 1010n, dayBlocks: 100, backfillBlocks: 50 }) // { startBlock: 861n, publishFrom: 961n }
  */
-export function replayPlan(p: { checkpoint?: bigint; startBlock?: bigint; head: bigint; dayBlocks: number; backfillBlocks: number }): ReplayPlan {
+export function replayPlan(p: { startBlock?: bigint; head: bigint; dayBlocks: number; backfillBlocks: number }): ReplayPlan {
   const max0 = (n: bigint) => (n < 0n ? 0n : n)
-  const publishFrom = p.checkpoint !== undefined ? p.checkpoint + 1n : (p.startBlock ?? max0(p.head + 1n - BigInt(p.backfillBlocks)))
+  const publishFrom = p.startBlock ?? max0(p.head + 1n - BigInt(p.backfillBlocks))
   return { startBlock: max0(publishFrom - BigInt(p.dayBlocks)), publishFrom }
 }
 
-/**
- * Follows the configured chain and publishes the four channels: chain follower → indexer → ledger
- * (bus + read model).
- *
- * @example
- * const indexer = await runIndexer({ settings, ledger, checkpoint, thresholds, logger, backfillBlocks: 1200, maxBlockRange: 2000 })
- */
-export async function runIndexer(options: RunIndexerOptions): Promise<RunningIndexer> {
-  const { settings, logger } = options
-  const log = logger.child({ module: 'indexer' })
-  const client = createPublicClient({ transport: http(settings.rpcUrl) })
-  const saved = await options.checkpoint.load()
-  const plan = replayPlan({ checkpoint: saved?.block.number, startBlock: options.startBlock, head: await client.getBlockNumber(), dayBlocks: settings.dayBlocks, backfillBlocks: options.backfillBlocks })
-  const indexer = createIndexer({
-    ledger: options.ledger,
-    // `follower` is defined below; metadata is read only once events flow.
-    metadata: (token) => readTokenMetadata(follower.client, token),
-    quotes: { quoteTokens: settings.quoteTokens, usdTokens: settings.usdTokens },
-    thresholds: options.thresholds,
-    logger: log,
-    publishFrom: plan.publishFrom,
-  })
+function metadataReader(client: () => PublicClient): MetadataReader {
+  return {
+    async read({ full, supply }, block) {
+      const out = new Map<string, TokenMeta>()
+      await Promise.all([
+        ...full.map(async (t) => out.set(t, await readTokenMetadata(client(), t as Address))),
+        ...supply.map(async (t) => out.set(t, { name: null, symbol: null, decimals: 18, totalSupply: await readTotalSupply(client(), t as Address, block) })),
+      ])
+      return out
+    },
+  }
+}
+
+/** One stretch of indexing: from a saved state (or a rebuild) until stopped or fenced off. */
+type Term = { indexer: Indexer; follower: ChainFollower; start: 'warm' | 'cold'; publishFrom: bigint | null; fenced: Promise<void> }
+
+async function startTerm(options: RunIndexerOptions, log: Logger): Promise<Term> {
+  const { settings, ledger } = options
+  const restored: Restored | null = await ledger.load()
+  const quotes = { quoteTokens: settings.quoteTokens, usdTokens: settings.usdTokens }
+  let plan: ReplayPlan | null = null
+  if (!restored) {
+    const head = await createPublicClient({ transport: http(settings.rpcUrl) }).getBlockNumber()
+    plan = replayPlan({ startBlock: options.startBlock, head, dayBlocks: settings.dayBlocks, backfillBlocks: options.backfillBlocks })
+  }
+  let onFenced = () => {}
+  const fenced = new Promise<void>((resolve) => (onFenced = resolve))
+  const indexer = createIndexer(
+    {
+      ledger,
+      // `follower` is defined below; metadata is read only once events flow.
+      metadata: metadataReader(() => follower.client),
+      step: { ...options.step, quotes },
+      logger: log,
+      ...(plan ? { publishFrom: plan.publishFrom } : {}),
+      ...(options.leadership ? { fence: () => options.leadership!.status().fence } : {}),
+    },
+    restored,
+  )
   const follower = createChainFollower({
     rpcUrl: settings.rpcUrl,
     ...(settings.wsUrl ? { wsUrl: settings.wsUrl } : {}),
@@ -71,18 +112,91 @@ export async function runIndexer(options: RunIndexerOptions): Promise<RunningInd
     launchers: settings.launchers,
     finalityDepth: settings.finalityDepth,
     pollIntervalMs: settings.pollIntervalMs,
-    startBlock: plan.startBlock,
+    ...(plan ? { startBlock: plan.startBlock } : {}),
     maxBlockRange: options.maxBlockRange,
-    // The replay plan decides where to start; the follower only saves progress.
-    checkpoint: { load: async () => null, save: (c) => options.checkpoint.save(c) },
+    // The indexer commits the position with each block; the follower only starts from it.
+    checkpoint: { load: async () => restored?.position ?? null, save: async () => {} },
     logger: log,
-    onEvents: (events) => indexer.handle(events),
+    // Caught up: the state is complete, so a bus that has no numbering yet (a fresh Redis) gets one now,
+    // with the read model, even if the chain is quiet.
+    onCaughtUp: () => void ledger.start({ create: true }).catch((err: unknown) => log.warn({ err }, 'starting the bus numbering failed; the next commit does it')),
+    onEvents: (events, position) =>
+      indexer.handle(events, position).catch((err: unknown) => {
+        if (err instanceof FencedError) onFenced()
+        throw err
+      }),
   })
-  for (const seed of await readUsdPairs(follower.client, settings)) await indexer.seedPair(seed)
+  if (!restored) for (const seed of await readUsdPairs(follower.client, settings)) indexer.seedPair(seed)
   await follower.start()
-  log.info({ network: settings.network, rpcUrl: settings.rpcUrl, wsUrl: settings.wsUrl, dexes: settings.dexes.map((d) => d.name), from: plan.startBlock, publishFrom: plan.publishFrom, coreUsd: indexer.stats().coreUsd }, 'following the chain')
+  const start = restored ? 'warm' : 'cold'
+  log.info({ network: settings.network, start, from: restored ? restored.position.block.number + 1n : plan!.startBlock, publishFrom: plan?.publishFrom ?? null, coreUsd: indexer.stats().coreUsd }, 'following the chain')
+  return { indexer, follower, start, publishFrom: plan?.publishFrom ?? null, fenced }
+}
+
+/**
+ * Follows the configured chain and publishes the four channels: chain follower → indexer → ledger.
+ * A start with a saved state continues right after its last committed block (no replay); a first
+ * start rebuilds a day. With a leadership, it indexes only while it leads: a standby waits, takes
+ * over within the lock's TTL when the leader dies, restores the state the leader committed, and
+ * continues from its checkpoint; a leader that loses the lock stops at once.
+ *
+ * @example
+ * const indexer = await runIndexer({ settings, ledger, leadership: null, step, logger, backfillBlocks: 1200, maxBlockRange: 2000 })
+ */
+export async function runIndexer(options: RunIndexerOptions): Promise<RunningIndexer> {
+  const log = options.logger.child({ module: 'indexer' })
+  const abort = new AbortController()
+  let term: Term | null = null
+  let stopping: Promise<void> | null = null
+
+  async function lead(leadership: Leadership): Promise<void> {
+    while (!abort.signal.aborted) {
+      await leadership.acquire(abort.signal)
+      term = await startTerm(options, log)
+      await Promise.race([leadership.lost(abort.signal), term.fenced])
+      const ended = term
+      term = null
+      await ended.follower.stop()
+      if (!abort.signal.aborted) log.warn('stepped down: another indexer leads; the state is reloaded from redis if this one leads again')
+    }
+  }
+
+  if (options.leadership) {
+    lead(options.leadership).catch((err: unknown) => {
+      if (!abort.signal.aborted) log.fatal({ err }, 'the leadership loop failed')
+    })
+  } else term = await startTerm(options, log)
+
   return {
-    stop: () => follower.stop(),
-    status: () => ({ network: settings.network, publishFrom: plan.publishFrom, ...follower.status(), ...indexer.stats() }),
+    stop: () =>
+      (stopping ??= (async () => {
+        abort.abort()
+        await term?.follower.stop()
+        await options.leadership?.resign()
+      })()),
+    ready: () => term !== null && term.follower.status().caughtUp,
+    status() {
+      const lead: LeadershipStatus | null = options.leadership?.status() ?? null
+      const f = term?.follower.status()
+      const stats = term?.indexer.stats()
+      const head = f?.head == null ? null : Number(f.head)
+      const processed = f?.processed == null ? null : Number(f.processed)
+      return {
+        role: lead ? lead.role : 'single',
+        fence: lead?.fence ?? null,
+        network: options.settings.network,
+        head,
+        processed,
+        lag: head === null || processed === null ? null : Math.max(0, head - processed),
+        mode: f?.mode ?? 'standby',
+        start: term?.start ?? null,
+        launches: stats?.launches ?? 0,
+        trades: stats?.trades ?? 0,
+        alerts: stats?.alerts ?? 0,
+        reorgs: stats?.reorgs ?? 0,
+        tokens: stats?.tokens ?? 0,
+        coreUsd: stats?.coreUsd ?? null,
+      }
+    },
   }
 }

@@ -1,4 +1,5 @@
 import { parseAbi, zeroAddress, type Address, type PublicClient } from 'viem'
+import { readTokenMetadata } from '../chain/tokenMetadata.js'
 import type { ChainSettings } from '../config/networks.js'
 import type { SeedPair } from './indexer.js'
 
@@ -10,26 +11,27 @@ const pairAbi = parseAbi(['function getReserves() view returns (uint112, uint112
  * values are known from the first trade after a (re)start, not only after the next `Sync`.
  *
  * @example
- * for (const seed of await readUsdPairs(client, settings)) await indexer.seedPair(seed)
+ * for (const seed of await readUsdPairs(client, settings)) indexer.seedPair(seed)
  */
 export async function readUsdPairs(client: PublicClient, settings: ChainSettings): Promise<SeedPair[]> {
   const block = await client.getBlockNumber()
   const combos = settings.dexes.flatMap((dex) => settings.quoteTokens.flatMap((quote) => settings.usdTokens.map((stable) => ({ dex, quote, stable }))))
   const found = await Promise.all(
-    combos.map(async ({ dex, quote, stable }) => {
+    combos.map(async ({ dex, quote, stable }): Promise<SeedPair | null> => {
       const pair = await client.readContract({ address: dex.factory, abi: factoryAbi, functionName: 'getPair', args: [quote, stable], blockNumber: block })
       if (pair === zeroAddress) return null
-      return readPair(client, pair, dex.name, block)
+      const [seed, meta] = await Promise.all([readPair(client, pair, dex.name, block), readTokenMetadata(client, stable)])
+      return { ...seed, decimals: meta.decimals }
     }),
   )
-  return found.filter((p): p is SeedPair => p !== null)
+  return found.filter((p) => p !== null)
 }
 
-async function readPair(client: PublicClient, pair: Address, dex: string, block: bigint): Promise<SeedPair> {
+async function readPair(client: PublicClient, pair: Address, dex: string, block: bigint): Promise<Omit<SeedPair, 'decimals'>> {
   const [token0, token1, [reserve0, reserve1]] = await Promise.all([
     client.readContract({ address: pair, abi: pairAbi, functionName: 'token0', blockNumber: block }),
     client.readContract({ address: pair, abi: pairAbi, functionName: 'token1', blockNumber: block }),
     client.readContract({ address: pair, abi: pairAbi, functionName: 'getReserves', blockNumber: block }),
   ])
-  return { pair, token0, token1, dex, reserve0, reserve1, block }
+  return { pair, token0, token1, dex, reserve0, reserve1 }
 }

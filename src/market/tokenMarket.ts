@@ -26,52 +26,87 @@ export type WindowStats = { changePercent: number | null; volumeUsd: number; vol
 
 export const DAY_SECONDS = 86_400
 
-const minuteOf = (ts: number) => Math.floor(ts / 60)
+/** Unix minute of a Unix time in seconds. */
+export const minuteOf = (ts: number) => Math.floor(ts / 60)
 
 export function createTokenMarket(): TokenMarket {
   return { buckets: [] }
 }
 
-function bucketAt(market: TokenMarket, ts: number, priceCore: number): Bucket {
-  const minute = minuteOf(ts)
-  const last = market.buckets.at(-1)
-  if (last && last.minute >= minute) return last
-  const open = last?.close ?? priceCore
-  const bucket = { minute, open, high: open, low: open, close: open, coreUsd: last?.coreUsd ?? null, volumeCore: 0, volumeUsd: 0, buys: 0, sells: 0 }
-  market.buckets.push(bucket)
-  return bucket
+/** A new minute's bucket: it opens (and stays, until prices move) at the previous close. */
+function openBucket(minute: number, open: number, coreUsd: number | null): Bucket {
+  return { minute, open, high: open, low: open, close: open, coreUsd, volumeCore: 0, volumeUsd: 0, buys: 0, sells: 0 }
 }
 
 /**
- * Records the token's price at `ts` (from the pair's reserves after a `Sync`).
+ * The bucket of `minute` after a price (from the pair's reserves after a `Sync`): `current` is that
+ * minute's bucket if it exists, `previous` the newest bucket before it. Pure: returns a new bucket.
+ *
+ * @example
+ * pricedBucket(undefined, last, 28_333_333, 0.00025, 1.2)
+ */
+export function pricedBucket(current: Bucket | undefined, previous: Bucket | undefined, minute: number, priceCore: number, coreUsd: number | null): Bucket {
+  const b = current ?? openBucket(minute, previous?.close ?? priceCore, previous?.coreUsd ?? null)
+  return { ...b, close: priceCore, high: Math.max(b.high, priceCore), low: Math.min(b.low, priceCore), coreUsd: coreUsd ?? b.coreUsd }
+}
+
+/** The bucket of `minute` with a trade added (sign 1) or taken out (−1, a reorg). Pure. */
+export function tradedBucket(current: Bucket | undefined, previous: Bucket | undefined, minute: number, type: 'buy' | 'sell', core: number, usd: number | null, sign: 1 | -1 = 1): Bucket {
+  const b = current ?? openBucket(minute, previous?.close ?? 0, previous?.coreUsd ?? null)
+  return {
+    ...b,
+    volumeCore: b.volumeCore + sign * core,
+    volumeUsd: b.volumeUsd + sign * (usd ?? 0),
+    buys: b.buys + (type === 'buy' ? sign : 0),
+    sells: b.sells + (type === 'sell' ? sign : 0),
+  }
+}
+
+/** How many of the oldest buckets are older than 24 h before `now`; the newest of those stays, as the reference price. */
+export function expiredCount(buckets: readonly Bucket[], now: number): number {
+  const cutoff = minuteOf(now - DAY_SECONDS)
+  let drop = 0
+  while (drop + 1 < buckets.length && buckets[drop + 1]!.minute <= cutoff) drop++
+  return drop
+}
+
+/** The minute a record at `ts` belongs to: late records join the newest bucket. */
+function minuteFor(market: TokenMarket, ts: number): number {
+  return Math.max(minuteOf(ts), market.buckets.at(-1)?.minute ?? 0)
+}
+
+/** Puts `bucket` in its place (replacing the bucket of the same minute). */
+function place(market: TokenMarket, bucket: Bucket): void {
+  const i = market.buckets.findLastIndex((b) => b.minute <= bucket.minute)
+  if (i >= 0 && market.buckets[i]!.minute === bucket.minute) market.buckets[i] = bucket
+  else market.buckets.splice(i + 1, 0, bucket)
+}
+
+/**
+ * Records the token's price at `ts` in a mutable market (tests and tools; the indexer keeps its
+ * buckets in its tables).
  *
  * @example
  * recordPrice(market, 1_700_000_000, 0.00025, 1.2)
  */
 export function recordPrice(market: TokenMarket, ts: number, priceCore: number, coreUsd: number | null): void {
-  const b = bucketAt(market, ts, priceCore)
-  b.close = priceCore
-  b.high = Math.max(b.high, priceCore)
-  b.low = Math.min(b.low, priceCore)
-  if (coreUsd !== null) b.coreUsd = coreUsd
+  const minute = minuteFor(market, ts)
+  const current = market.buckets.findLast((b) => b.minute === minute)
+  place(market, pricedBucket(current, market.buckets.findLast((b) => b.minute < minute), minute, priceCore, coreUsd))
 }
 
-/** Adds (sign 1) or removes (sign −1, on a reorg) a trade's volume and count. */
+/** Adds (sign 1) or removes (sign −1) a trade's volume and count in a mutable market. */
 export function recordTrade(market: TokenMarket, ts: number, type: 'buy' | 'sell', core: number, usd: number | null, sign: 1 | -1 = 1): void {
   const minute = minuteOf(ts)
-  const b = market.buckets.findLast((x) => x.minute === minute) ?? (sign === 1 ? bucketAt(market, ts, market.buckets.at(-1)?.close ?? 0) : undefined)
-  if (!b) return
-  b.volumeCore += sign * core
-  b.volumeUsd += sign * (usd ?? 0)
-  if (type === 'buy') b.buys += sign
-  else b.sells += sign
+  const current = market.buckets.findLast((b) => b.minute === minute)
+  if (!current && sign === -1) return
+  const at = current ? minute : minuteFor(market, ts)
+  place(market, tradedBucket(current ?? market.buckets.findLast((b) => b.minute === at), market.buckets.findLast((b) => b.minute < at), at, type, core, usd, sign))
 }
 
-/** Drops buckets older than 24 h before `now`, keeping the newest of them as the reference price; returns how many. */
+/** Drops buckets older than 24 h before `now` from a mutable market, keeping the newest of them; returns how many. */
 export function evict(market: TokenMarket, now: number): number {
-  const cutoff = minuteOf(now - DAY_SECONDS)
-  let drop = 0
-  while (drop + 1 < market.buckets.length && market.buckets[drop + 1]!.minute <= cutoff) drop++
+  const drop = expiredCount(market.buckets, now)
   if (drop > 0) market.buckets.splice(0, drop)
   return drop
 }

@@ -19,6 +19,11 @@ import type { Channel } from '../protocol/items.js'
  * | `rm:buckets:<token>` | sorted set | the token's minute buckets (JSON), scored by minute |
  * | `gateways` | sorted set | live gateway ids, scored by last heartbeat (ms) |
  * | `ip:<address>` | hash | open connections of a client IP, per gateway id |
+ * | `ix:t:<table>` | hash | the indexer's state, one hash per table (`indexer/state.ts`), values JSON |
+ * | `ix:records` | hash | block number → what a reorg of that unfinalized block must undo and retract |
+ * | `ix:checkpoint` | string | the last committed block and the unfinalized window (JSON) |
+ * | `ix:leader` | string | the leading indexer's id, with a TTL (`LEADER_TTL_MS`) it renews |
+ * | `ix:fence` | string | fencing token, incremented at each new leadership; every commit checks it |
  */
 export type RedisKeys = ReturnType<typeof redisKeys>
 
@@ -39,5 +44,12 @@ export function redisKeys(prefix: string) {
     buckets: (token: string) => `${prefix}rm:buckets:${token}`,
     gateways: `${prefix}gateways`,
     ip: (address: string) => `${prefix}ip:${address}`,
+    ix: {
+      table: (name: string) => `${prefix}ix:t:${name}`,
+      records: `${prefix}ix:records`,
+      checkpoint: `${prefix}ix:checkpoint`,
+      leader: `${prefix}ix:leader`,
+      fence: `${prefix}ix:fence`,
+    },
   }
 }

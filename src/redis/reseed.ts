@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis'
+import type { IndexerSnapshot } from '../ledger/ledger.js'
 import type { StateDump } from '../state/memoryStateStore.js'
+import { writeIndexerState } from './indexerState.js'
 import type { RedisLimits } from './commit.js'
 import type { RedisKeys } from './keys.js'
 
@@ -7,12 +9,14 @@ import type { RedisKeys } from './keys.js'
  * Replaces the read model in Redis with `dump`, in one MULTI: after a start that rebuilt the state,
  * or when Redis lost its data. Every key under `rm:` that exists now is deleted in the same step.
  * With `newEpoch`, a bus without an epoch gets this one, with its commit counter at 0, in the same
- * step: a gateway that sees the epoch sees the read model that goes with it. Resolves to the epoch.
+ * step: a gateway that sees the epoch sees the read model that goes with it; with `indexer`, the
+ * indexer's state is rewritten too (Redis lost it). Resolves to the epoch.
  *
  * @example
- * const epoch = await reseedReadModel(redis, keys, limits, mirror.dump(), randomUUID())
+ * const epoch = await reseedReadModel(redis, keys, limits, mirror.dump(), { newEpoch: randomUUID(), indexer: snapshot() })
  */
-export async function reseedReadModel(redis: Redis, keys: RedisKeys, limits: RedisLimits, dump: StateDump, newEpoch?: string): Promise<string | null> {
+export async function reseedReadModel(redis: Redis, keys: RedisKeys, limits: RedisLimits, dump: StateDump, options: { newEpoch?: string; indexer?: IndexerSnapshot | undefined } = {}): Promise<string | null> {
+  const { newEpoch, indexer } = options
   const stale = await scanKeys(redis, `${keys.readModel}*`)
   const now = Math.floor(Date.now() / 1000)
   const multi = redis.multi()
@@ -29,6 +33,7 @@ export async function reseedReadModel(redis: Redis, keys: RedisKeys, limits: Red
       multi.expire(keys.buckets(token), limits.ttlSec)
     }
   }
+  if (indexer) writeIndexerState(multi, keys, indexer)
   if (newEpoch) multi.set(keys.commit, 0).set(keys.epoch, newEpoch, 'NX')
   multi.get(keys.epoch)
   const replies = await multi.exec()

@@ -7,17 +7,24 @@ import type { Redis } from 'ioredis'
 const scripts = {
   /**
    * One block's commit: the read model's changes and the channels' publications, together.
-   * ARGV: prefix, epoch, commit number ('' for a plain publish, not counted), history size, ttl (s),
-   * recent launches kept, trades kept per token, publication count N, N × (channel, wire text), then
-   * 4-field ops (op, token, number, text). Replies: the seqs given to the publications; `DUP` for a
-   * commit already applied (a retry after a lost reply); an `EPOCH` error when the epoch is not the
-   * caller's (Redis restarted empty).
+   * ARGV: prefix, epoch, commit number ('' for a plain publish, not counted), fencing token ('' when
+   * not leading), history size, ttl (s), recent launches kept, trades kept per token, publication count
+   * N, N × (channel, wire text), then 4-field ops (op, a, b, text): the read model's (`price`, `launch`,
+   * `trade`, `bucket`, their removals) and the indexer's (`row`/`unrow` table key, `record` number,
+   * `dropAbove`/`finalize` number, `checkpoint`). Replies: the seqs given to the publications; `DUP`
+   * for a commit already applied (a retry after a lost reply); an `EPOCH` error when the epoch is not
+   * the caller's (Redis restarted empty); a `FENCED` error when another indexer leads.
    */
   cmwsCommit: {
     keys: 0,
     lua: `
 local p = ARGV[1]
 if redis.call('GET', p .. 'epoch') ~= ARGV[2] then return redis.error_reply('EPOCH the bus epoch changed') end
+if ARGV[4] ~= '' then
+  local fence = redis.call('GET', p .. 'ix:fence')
+  if not fence then return redis.error_reply('NOFENCE the leadership is being restored') end
+  if fence ~= ARGV[4] then return redis.error_reply('FENCED another indexer leads') end
+end
 if ARGV[3] ~= '' then
   local last = tonumber(redis.call('GET', p .. 'commit') or '0')
   local n = tonumber(ARGV[3])
@@ -25,11 +32,16 @@ if ARGV[3] ~= '' then
   if n ~= last + 1 then return redis.error_reply('COMMIT expected commit ' .. (last + 1) .. ', got ' .. n) end
   redis.call('SET', p .. 'commit', n)
 end
-local history, ttl, recent, kept = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local history, ttl, recent, kept = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local now = tonumber(redis.call('TIME')[1])
-local pubs = tonumber(ARGV[8])
-local rm = p .. 'rm:'
-local i = 9 + 2 * pubs
+local pubs = tonumber(ARGV[9])
+local rm, ix = p .. 'rm:', p .. 'ix:'
+local function records(keep)
+  for _, n in ipairs(redis.call('HKEYS', ix .. 'records')) do
+    if not keep(tonumber(n)) then redis.call('HDEL', ix .. 'records', n) end
+  end
+end
+local i = 10 + 2 * pubs
 while i <= #ARGV do
   local op, token, num, text = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if op == 'price' then
@@ -54,15 +66,27 @@ while i <= #ARGV do
     redis.call('ZREMRANGEBYSCORE', rm .. 'buckets:' .. token, num, num)
     redis.call('ZADD', rm .. 'buckets:' .. token, num, text)
     redis.call('EXPIRE', rm .. 'buckets:' .. token, ttl)
-  elseif op == 'trim' then
-    redis.call('ZREMRANGEBYSCORE', rm .. 'buckets:' .. token, '-inf', '(' .. num)
+  elseif op == 'unbucket' then
+    redis.call('ZREMRANGEBYSCORE', rm .. 'buckets:' .. token, num, num)
+  elseif op == 'row' then
+    redis.call('HSET', ix .. 't:' .. token, num, text)
+  elseif op == 'unrow' then
+    redis.call('HDEL', ix .. 't:' .. token, num)
+  elseif op == 'record' then
+    redis.call('HSET', ix .. 'records', num, text)
+  elseif op == 'dropAbove' then
+    records(function(n) return n <= tonumber(num) end)
+  elseif op == 'finalize' then
+    records(function(n) return n > tonumber(num) end)
+  elseif op == 'checkpoint' then
+    redis.call('SET', ix .. 'checkpoint', text)
   end
   i = i + 4
 end
 redis.call('ZREMRANGEBYSCORE', rm .. 'tokens', '-inf', '(' .. (now - ttl))
 local seqs = {}
 for k = 0, pubs - 1 do
-  local channel, wire = ARGV[9 + 2 * k], ARGV[10 + 2 * k]
+  local channel, wire = ARGV[10 + 2 * k], ARGV[11 + 2 * k]
   local seq = redis.call('INCR', p .. 'seq:' .. channel)
   if history > 0 then redis.call('XADD', p .. 'stream:' .. channel, 'MAXLEN', history, seq .. '-0', 'm', wire) end
   redis.call('PUBLISH', p .. 'chan:' .. channel, seq .. '\\n' .. wire)
@@ -118,6 +142,44 @@ end
 if total >= limit then return 0 end
 redis.call('HINCRBY', KEYS[1], me, 1)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1`,
+  },
+  /**
+   * Takes the indexer lead if nobody holds it. KEYS: leader, fence. ARGV: this indexer's id, ttl (ms).
+   * Reply: the new fencing token (incremented), or 0.
+   */
+  cmwsLead: {
+    keys: 2,
+    lua: `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('INCR', KEYS[2]) end
+return 0`,
+  },
+  /**
+   * Keeps the lead. KEYS: leader, fence. ARGV: id, ttl (ms), fencing token. After Redis lost its data
+   * (no lock and no fence, or the same fence) the lead is taken back with the same token. Reply: 1 if
+   * this indexer still leads, 0 if another one does.
+   */
+  cmwsRenew: {
+    keys: 2,
+    lua: `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+local fence = redis.call('GET', KEYS[2])
+if not holder and (not fence or fence == ARGV[3]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', KEYS[2], ARGV[3])
+  return 1
+end
+return 0`,
+  },
+  /** Gives the lead up. KEYS: leader. ARGV: id. */
+  cmwsResign: {
+    keys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`,
   },
   /** Releases a slot taken by \`cmwsAcquireIp\`. KEYS: ip hash. ARGV: this gateway. */

@@ -15,6 +15,8 @@ export type MemoryStateStore = StateStore & {
   /** Applies one block's changes (synchronously: the memory ledger's atomic step). */
   apply(delta: StateDelta): void
   dump(): StateDump
+  /** Replaces everything with a dump (a warm start). */
+  restore(dump: StateDump): void
 }
 
 export type MemoryStateStoreOptions = {
@@ -37,7 +39,7 @@ export type MemoryStateStoreOptions = {
  */
 export function createMemoryStateStore({ recentLimit, tradesPerToken = 200, seqOf }: MemoryStateStoreOptions): MemoryStateStore {
   let recent: string[] = []
-  const tokens = new Map<string, TokenState>()
+  let tokens = new Map<string, TokenState>()
 
   function token(address: string): TokenState {
     let t = tokens.get(address)
@@ -67,10 +69,7 @@ export function createMemoryStateStore({ recentLimit, tradesPerToken = 200, seqO
     }
     for (const { token: a, json } of delta.prices) token(a).price = json
     for (const { token: a, minute, json } of delta.buckets) token(a).buckets.set(minute, json)
-    for (const { token: a, minute } of delta.trims) {
-      const buckets = tokens.get(a)?.buckets
-      for (const m of buckets?.keys() ?? []) if (m < minute) buckets!.delete(m)
-    }
+    for (const { token: a, minute } of delta.unbuckets) tokens.get(a)?.buckets.delete(minute)
   }
 
   return {
@@ -94,6 +93,13 @@ export function createMemoryStateStore({ recentLimit, tradesPerToken = 200, seqO
       const buckets = tokens.get(address)?.buckets
       return buckets && buckets.size > 0 ? candlesOf([...buckets.values()], candleSeconds[interval]) : null
     },
-    dump: () => ({ recent: [...recent], tokens: new Map([...tokens].map(([a, t]) => [a, { ...t, trades: [...t.trades], buckets: new Map(t.buckets) }])) }),
+    dump: () => copy({ recent, tokens }),
+    restore(dump) {
+      ;({ recent, tokens } = copy(dump))
+    },
   }
+}
+
+function copy(dump: StateDump): StateDump {
+  return { recent: [...dump.recent], tokens: new Map([...dump.tokens].map(([a, t]) => [a, { ...t, trades: [...t.trades], buckets: new Map(t.buckets) }])) }
 }

@@ -30,7 +30,7 @@ export type TokenText = { token: string; json: string }
 
 /**
  * What one block changes in the read model. Items are the same JSON texts the block publishes;
- * removals (a reorg) name the exact texts that were added.
+ * removals (a reorg) name the exact texts that were added. Removals apply before additions.
  */
 export type StateDelta = {
   prices: TokenText[]
@@ -41,12 +41,12 @@ export type StateDelta = {
   untrades: TokenText[]
   /** Minute buckets (market/tokenMarket `Bucket` JSON) written or rewritten. */
   buckets: (TokenText & { minute: number })[]
-  /** Buckets before `minute` evicted (older than a day). */
-  trims: { token: string; minute: number }[]
+  /** Minute buckets removed (evicted after a day, or undone by a reorg). */
+  unbuckets: { token: string; minute: number }[]
 }
 
 export function emptyDelta(): StateDelta {
-  return { prices: [], launches: [], unlaunches: [], trades: [], untrades: [], buckets: [], trims: [] }
+  return { prices: [], launches: [], unlaunches: [], trades: [], untrades: [], buckets: [], unbuckets: [] }
 }
 
 export function isEmptyDelta(delta: StateDelta): boolean {

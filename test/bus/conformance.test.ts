@@ -44,7 +44,7 @@ const redis: Backend = {
     await Promise.all([a!.ready(), b!.ready()])
     // The indexer's ledger starts a bus's numbering (its epoch, with the read model that goes with it).
     const limits = { historySize, ttlSec: 3600, recentLimit: 10, tradesPerToken: 10 }
-    await createRedisLedger({ redis: a!, limits, mirror: createMemoryStateStore({ recentLimit: 10, seqOf: () => 0 }), logger }).start()
+    await createRedisLedger({ redis: a!, limits, mirror: createMemoryStateStore({ recentLimit: 10, seqOf: () => 0 }), logger }).start({ create: true })
     return { bus: createRedisBus({ redis: a!, historySize, logger }), peer: createRedisBus({ redis: b!, historySize, logger }) }
   },
 }

@@ -37,7 +37,7 @@ function refusal(url: string): Promise<{ status: number; retryAfter: string | un
 describe('a gateway on a Redis bus nobody has started', () => {
   it('refuses upgrades with 503 starting and Retry-After until an indexer starts the numbering, then serves', async () => {
     const prefix = uniquePrefix('start')
-    const gateway = await startTestServer({ ROLE: 'gateway', REDIS_URL, REDIS_PREFIX: prefix })
+    const gateway = await startTestServer({ ROLE: 'gateway', REDIS_URL, REDIS_PREFIX: prefix }, { waitReady: false })
     servers.push(gateway)
     const refused = await refusal(gateway.url)
     expect(refused).toMatchObject({ status: 503, retryAfter: '1' })
@@ -47,7 +47,7 @@ describe('a gateway on a Redis bus nobody has started', () => {
     const redis = createRedisConnection({ url: REDIS_URL, prefix, logger, name: 'test-indexer' })
     await redis.ready()
     const mirror = createMemoryStateStore({ recentLimit: 10, seqOf: () => 0 })
-    await createRedisLedger({ redis, limits: { historySize: 10, ttlSec: 3600, recentLimit: 10, tradesPerToken: 10 }, mirror, logger }).start()
+    await createRedisLedger({ redis, limits: { historySize: 10, ttlSec: 3600, recentLimit: 10, tradesPerToken: 10 }, mirror, logger }).start({ create: true })
     const client = await waitFor(() => connect(gateway.url), { message: 'the gateway accepts connections' })
     expect(client.epoch).toBe(await gateway.app.bus.epoch())
     await client.close()

@@ -36,7 +36,7 @@ beforeAll(async () => {
   await connection.ready()
   const mirror = createMemoryStateStore({ recentLimit: 50, seqOf: () => 0 })
   ledger = createRedisLedger({ redis: connection, limits: { historySize: 1000, ttlSec: 3600, recentLimit: 50, tradesPerToken: 200 }, mirror, logger })
-  await ledger.start()
+  await ledger.start({ create: true })
   server = await startTestServer({ ROLE: 'gateway', REDIS_URL: redis.url, REDIS_PREFIX: PREFIX })
 })
 afterAll(async () => {

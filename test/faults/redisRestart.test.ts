@@ -77,6 +77,7 @@ describe('Redis restarts empty under an indexer and a gateway', () => {
       liquidityTokens: parseEther('500000'),
     })
     await explained(waitFor(async () => (await tokens()).includes(token), { message: 'the launch is in the read model', timeoutMs: 15_000 }))
+    await waitFor(async () => (await health()).bus.epoch !== null, { message: 'the gateway joined the bus' })
 
     const client = await connect(gateway.url)
     clients.push(client)

@@ -47,7 +47,7 @@ const memory: Backend = {
     const bus = createMemoryBus({ historySize: limits.historySize })
     const state = createMemoryStateStore({ recentLimit: limits.recentLimit, tradesPerToken: limits.tradesPerToken, seqOf: bus.seqOf })
     const ledger = createMemoryLedger(bus, state)
-    await ledger.start()
+    await ledger.start({ create: true })
     return { ledger, state, bus }
   },
 }
@@ -61,7 +61,7 @@ async function openRedis(url: string, prefix: string): Promise<Kit & { writer: R
   const mirror = createMemoryStateStore({ recentLimit: limits.recentLimit, tradesPerToken: limits.tradesPerToken, seqOf: () => 0 })
   const ledger = createRedisLedger({ redis: writer, limits, mirror, logger })
   ledgers.push(ledger)
-  await ledger.start() // a fresh bus: the epoch and the (empty) read model, created together
+  await ledger.start({ create: true }) // a fresh bus: the epoch and the (empty) read model, created together
   return { ledger, state: createRedisStateStore(reader), bus: createRedisBus({ redis: reader, historySize: limits.historySize, logger }), writer, reader }
 }
 
@@ -171,7 +171,7 @@ describe.each([memory, redis])('the $name ledger and read model', (backend) => {
     expect(hashes(await state.trades(B, 10))).toEqual([ofB.txHash])
   })
 
-  it('makes candles from minute buckets (a rewritten bucket replaces the old one); trims drop older buckets', async () => {
+  it('makes candles from minute buckets (a rewritten bucket replaces the old one); a removed bucket is gone', async () => {
     const { ledger, state } = await backend.open()
     const m = 28_333_335 // a multiple of 5 minutes: 5m candles start here
     await ledger.commit(block({ buckets: [{ token: A, bucket: bucket(m, 1) }, { token: A, bucket: bucket(m + 1, 2) }] }))
@@ -185,7 +185,7 @@ describe.each([memory, redis])('the $name ledger and read model', (backend) => {
       { time: m * 60, open: 2, high: 6, low: 2, close: 6, volume: 4, volumeCore: 2, trades: 3 },
       { time: (m + 5) * 60, open: 8, high: 8, low: 8, close: 8, volume: 2, volumeCore: 1, trades: 1 },
     ])
-    await ledger.commit(block({}, { trims: [{ token: A, minute: m + 1 }] }))
+    await ledger.commit(block({}, { unbuckets: [{ token: A, minute: m }] }))
     expect((await state.candles(A, '1m'))!.map((c) => c.time)).toEqual([(m + 1) * 60, (m + 5) * 60])
   })
 
