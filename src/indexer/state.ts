@@ -115,6 +115,16 @@ export function dumpState(state: IndexerState): StateRows {
  */
 export function loadState(rows: Partial<StateRows>): IndexerState {
   const state = createIndexerState()
-  for (const name of tableNames) for (const [key, value] of rows[name] ?? []) state.store.set(name, key, decodeJson(value) as never)
+  for (const name of tableNames) {
+    // Buckets in minute order per token: each then lands at the end of its token's list.
+    const list = name === 'buckets' ? [...(rows[name] ?? [])].sort(([a], [b]) => compareBucketKeys(a, b)) : (rows[name] ?? [])
+    for (const [key, value] of list) state.store.set(name, key, decodeJson(value) as never)
+  }
   return state
+}
+
+function compareBucketKeys(a: string, b: string): number {
+  const [ta, ma] = [a.slice(0, a.lastIndexOf('|')), Number(a.slice(a.lastIndexOf('|') + 1))]
+  const [tb, mb] = [b.slice(0, b.lastIndexOf('|')), Number(b.slice(b.lastIndexOf('|') + 1))]
+  return ta < tb ? -1 : ta > tb ? 1 : ma - mb
 }

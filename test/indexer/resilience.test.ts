@@ -3,6 +3,7 @@ import { parseEther, type Address } from 'viem'
 import { startDevnet, type DevnetFixture } from '../support/devnet.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 import { startTcpProxy } from '../support/tcpProxy.js'
+import { waitFor } from '../support/waitFor.js'
 import { connect, type Received } from '../support/wsClient.js'
 
 let devnet: DevnetFixture
@@ -153,6 +154,36 @@ describe('market state across a restart', () => {
     } finally {
       await restarted.stop()
       await steady.stop()
+    }
+  })
+})
+
+describe('warm restart', () => {
+  it('continues from its saved state: no replay, the same stats, and the earliest client gets the full snapshot', async () => {
+    const { token: warm } = await devnet.actions.launchToken({ wallet: devnet.wallets[0]!, name: 'Warm', symbol: 'WRM', supply: parseEther('1000000'), liquidityCore: parseEther('700'), liquidityTokens: parseEther('500000') })
+    const env = await serverEnv({ START_BLOCK: '0' })
+    let server = await startTestServer(env)
+    try {
+      await devnet.actions.buy({ wallet: devnet.wallets[1]!, token: warm, amountCore: parseEther('4') })
+      const head = Number(await devnet.wallets[0]!.client.getBlockNumber())
+      const chain = async (s: TestServer) => ((await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as { chain: { processed: number; start: string } }).chain
+      await expect.poll(async () => (await chain(server)).processed, { timeout: 15_000 }).toBeGreaterThanOrEqual(head)
+      expect((await chain(server)).start).toBe('cold')
+      const before = JSON.parse((await server.app.state.prices([warm])).items[0]!) as Record<string, unknown>
+      await server.stop()
+
+      server = await startTestServer(env, { waitReady: false })
+      const first = await waitFor(() => connect(server.url), { intervalMs: 10, message: 'the restarted server accepts a connection' })
+      first.send({ type: 'subscribe', channel: 'prices', params: { tokens: ['*'] } })
+      await first.next((m) => m.type === 'subscribed')
+      const snapshot = await first.next((m) => m.type === 'data')
+      expect(snapshot['snapshot']).toBe(true)
+      const items = (snapshot['data'] as { prices: Record<string, unknown>[] }).prices
+      expect(items.find((p) => p['tokenAddress'] === warm)).toEqual(before)
+      expect((await chain(server)).start).toBe('warm')
+      await first.close()
+    } finally {
+      await server.stop()
     }
   })
 })
