@@ -19,6 +19,8 @@ export type StartAnvilParameters = {
   signal?: AbortSignal
   /** How long to wait for the first JSON-RPC answer. Default 15 s. */
   startTimeoutMs?: number
+  /** More command-line arguments, appended as given, e.g. `['--load-state', file]` or `['--prune-history']`. */
+  args?: readonly string[]
 }
 
 /** A running anvil child process. */
@@ -92,6 +94,7 @@ function anvilArgs(port: number, host: string, p: StartAnvilParameters): string[
   const args = ['--silent', '--port', String(port), '--host', host, '--hardfork', p.hardfork ?? 'shanghai']
   if (p.chainId !== undefined) args.push('--chain-id', String(p.chainId))
   if (p.blockTime !== undefined) args.push('--block-time', String(p.blockTime))
+  if (p.args) args.push(...p.args)
   return args
 }
 

@@ -72,7 +72,11 @@ function metadataReader(client: () => PublicClient): MetadataReader {
       const out = new Map<string, TokenMeta>()
       await Promise.all([
         ...full.map(async (t) => out.set(t, await readTokenMetadata(client(), t as Address))),
-        ...supply.map(async (t) => out.set(t, { name: null, symbol: null, decimals: 18, totalSupply: await readTotalSupply(client(), t as Address, block) })),
+        // A supply that cannot be read at that block (a node without its history) keeps the last one.
+        ...supply.map(async (t) => {
+          const totalSupply = await readTotalSupply(client(), t as Address, block)
+          if (totalSupply !== null) out.set(t, { name: null, symbol: null, decimals: 18, totalSupply })
+        }),
       ])
       return out
     },
