@@ -126,6 +126,12 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
 
   function onHead(head: BlockHeader) {
     if (state.head?.hash === head.hash) return
+    // An older head than the newest seen (a poll or a resync answered late) is news only when it
+    // contradicts a block we processed at that height (a reorg); otherwise the head would go back.
+    if (state.head && head.number < state.head.number) {
+      const ours = windowAt(state.window, head.number)
+      if (!ours || ours.hash === head.hash) return
+    }
     state.head = head
     wake.notify()
   }

@@ -156,11 +156,14 @@ export async function runIndexer(options: RunIndexerOptions): Promise<RunningInd
   async function lead(leadership: Leadership): Promise<void> {
     while (!abort.signal.aborted) {
       await leadership.acquire(abort.signal)
+      const stop = new AbortController()
       term = await startTerm(options, log)
-      await Promise.race([leadership.lost(abort.signal), term.fenced])
+      await Promise.race([leadership.lost(AbortSignal.any([abort.signal, stop.signal])).catch(() => {}), term.fenced])
+      stop.abort() // fenced: the renewal loop of this term ends too
       const ended = term
       term = null
       await ended.follower.stop()
+      await leadership.resign()
       if (!abort.signal.aborted) log.warn('stepped down: another indexer leads; the state is reloaded from redis if this one leads again')
     }
   }

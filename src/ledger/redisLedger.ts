@@ -56,8 +56,14 @@ export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedger
   }
 
   /** Before the first commit of a session: the read model becomes the mirror (rebuilt from the chain). */
-  async function seed(s: Session): Promise<void> {
+  async function seed(s: Session, fence: number | undefined): Promise<void> {
     if (s.seeded) return
+    // Only the leader rewrites the read model (a best-effort check; its commits are fenced atomically).
+    if (fence !== undefined) {
+      const current = await redis.command.get(redis.keys.ix.fence)
+      if (current === null) throw new Error('the leadership is being restored (Redis lost its data); retrying')
+      if (current !== String(fence)) throw new FencedError('another indexer leads (fencing token changed)')
+    }
     const dump = mirror.dump()
     await reseedReadModel(redis.command, redis.keys, limits, dump)
     s.seeded = true
@@ -68,7 +74,7 @@ export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedger
     abort.signal.throwIfAborted()
     await redis.ready(abort.signal)
     session ??= await open(true)
-    await seed(session!)
+    await seed(session!, block.indexer?.fence)
     const number = session!.commit + 1
     await commitToRedis(redis.command, redis.keys, limits, { epoch: session!.epoch, commit: number, ...block, publishedAt: Date.now() })
     session!.commit = number
@@ -96,6 +102,10 @@ export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedger
       await redis.ready(abort.signal)
       const restored = await loadIndexerState(redis.command, redis.keys)
       if (restored) mirror.restore(await loadReadModel(redis.command, redis.keys))
+      // A new term: another indexer may have committed since this session was opened (a standby
+      // joins at start-up). Re-read the commit counter, or this term's first commits would pass for
+      // retries of those (`DUP`) and be skipped.
+      session = await open(false)
       if (session) session.seeded = restored !== null
       return restored
     },
