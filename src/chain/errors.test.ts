@@ -1,4 +1,4 @@
-import { BaseError, ContractFunctionRevertedError, HttpRequestError, InvalidParamsRpcError, LimitExceededRpcError, RpcRequestError, TimeoutError, parseAbi } from 'viem'
+import { BaseError, ContractFunctionRevertedError, HttpRequestError, InvalidParamsRpcError, LimitExceededRpcError, ResponseBodyTooLargeError, RpcRequestError, TimeoutError, parseAbi } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { ChainError, isRangeLimitError, isRetryableError, suggestedRangeSize, withRetry } from './errors.js'
 
@@ -45,6 +45,11 @@ describe('isRangeLimitError', () => {
     'query returned more than 10000 results. Try with this block range [0x10, 0x1f].',
   ])('recognizes "%s"', (message) => {
     expect(isRangeLimitError(new LimitExceededRpcError(rpc(-32005, message)))).toBe(true)
+  })
+
+  it('takes an answer larger than the client accepts (viem: 10 MB) for a range too large', () => {
+    const tooLarge = new ResponseBodyTooLargeError({ size: 10_532_583, maxSize: 10_485_760 })
+    expect(isRangeLimitError(new HttpRequestError({ url: 'http://node', body: {}, cause: tooLarge }))).toBe(true)
   })
 
   it('ignores unrelated errors and rate limits', () => {

@@ -60,6 +60,8 @@ export function isRetryableError(err: unknown): boolean {
 export function isRangeLimitError(err: unknown): boolean {
   return causes(err).some((e) => {
     if (!(e instanceof Error)) return false
+    // The answer was larger than the client takes (viem: 10 MB): a smaller range answers.
+    if (e.name === 'ResponseBodyTooLargeError') return true
     // viem puts the node's own words in `details`; its `message` adds the URL and request body.
     const details = (e as { details?: unknown }).details
     const nodeText = typeof details === 'string' && details !== '' ? details : e.message

@@ -177,3 +177,21 @@ describe('HTTP', () => {
     expect(await get(`/tokens/${known}/holders`)).toMatchObject({ status: 404 })
   })
 })
+
+describe('USD prices follow CORE/USD', () => {
+  it('re-sends a quiet token when CORE/USD moves by more than USD_REPRICE_PERCENT', async () => {
+    const { token } = await launch('1000')
+    await expect.poll(async () => (await server.app.state.prices([token])).items.length, { timeout: 15_000 }).toBe(1)
+    const c = await subscribed('prices', { tokens: [token] })
+    const [before] = itemsOf(await c.next((m) => m.type === 'data' && m['snapshot'] === true))
+    // Buying the stablecoin with 2,000 CORE moves CORE/USD by ~4 % (a 100,000/100,000 pool); the token does not trade.
+    // Last in this file: the other tests count on CORE/USD = 1.
+    await devnet.actions.buy({ wallet: trader(), token: devnet.deployment.usd, amountCore: parseEther('2000') })
+    const [after] = itemsOf(await c.next(isData, 15_000))
+    expect(after).toMatchObject({ tokenAddress: token, priceCore: before!['priceCore'], volume24h: 0, buys24h: 0 })
+    const coreUsd = ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { chain: { coreUsd: number } }).chain.coreUsd
+    expect(Math.abs(coreUsd - 1)).toBeGreaterThan(0.03)
+    expect(after!['price']).toBeCloseTo((before!['priceCore'] as number) * coreUsd, 12)
+    expect(after!['liquidity']).toBeCloseTo((before!['liquidityCore'] as number) * coreUsd, 6)
+  })
+})
