@@ -46,7 +46,8 @@ function registerMeta(ctx: LogContext, token: string): TokenInfo {
   const known = ctx.state.store.get('meta', token)
   const read = ctx.meta.get(token)
   if (known && (!read || known.supplyBlock >= ctx.block.number)) return known
-  const info: TokenInfo = known ? { ...known, totalSupply: read!.totalSupply, supplyBlock: ctx.block.number } : { ...(read ?? UNKNOWN), supplyBlock: ctx.block.number }
+  // A supply that could not be read again (a node without that block's state) keeps the last one.
+  const info: TokenInfo = known ? { ...known, totalSupply: read!.totalSupply ?? known.totalSupply, supplyBlock: ctx.block.number } : { ...(read ?? UNKNOWN), supplyBlock: ctx.block.number }
   ctx.state.store.set('meta', token, info)
   return info
 }

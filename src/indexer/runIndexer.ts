@@ -25,6 +25,8 @@ export type RunIndexerOptions = {
 
 export type IndexerStatus = {
   role: 'leader' | 'standby' | 'single'
+  /** Indexing (alone or as the leader) and caught up with the chain since this term started. */
+  ready: boolean
   fence: number | null
   network: string
   head: number | null
@@ -72,11 +74,7 @@ function metadataReader(client: () => PublicClient): MetadataReader {
       const out = new Map<string, TokenMeta>()
       await Promise.all([
         ...full.map(async (t) => out.set(t, await readTokenMetadata(client(), t as Address))),
-        // A supply that cannot be read at that block (a node without its history) keeps the last one.
-        ...supply.map(async (t) => {
-          const totalSupply = await readTotalSupply(client(), t as Address, block)
-          if (totalSupply !== null) out.set(t, { name: null, symbol: null, decimals: 18, totalSupply })
-        }),
+        ...supply.map(async (t) => out.set(t, { name: null, symbol: null, decimals: 18, totalSupply: await readTotalSupply(client(), t as Address, block) })),
       ])
       return out
     },
@@ -190,6 +188,7 @@ export async function runIndexer(options: RunIndexerOptions): Promise<RunningInd
       const processed = f?.processed == null ? null : Number(f.processed)
       return {
         role: lead ? lead.role : 'single',
+        ready: term !== null && term.follower.status().caughtUp,
         fence: lead?.fence ?? null,
         network: options.settings.network,
         head,
