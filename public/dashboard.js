@@ -4,9 +4,10 @@
  *  - subscribe to `tokens` (with recent launches), `trades`, `alerts` and `prices` (for the tokens shown),
  *  - reconnect with backoff and resume each channel with `params.since` = the last `seq` received,
  *  - handle `resumed: false` (re-read the snapshot) and `reorg` (drop the removed trades),
+ *  - present a JWT given as `?token=` in the page URL, and work in the free tier when the server has JWT on,
  *  - render at most once per animation frame, with capped lists, and never parse server text as HTML.
  */
-/* global window, document, location, WebSocket, fetch, requestAnimationFrame, setTimeout, setInterval, AbortSignal, URL */
+/* global window, document, location, WebSocket, fetch, requestAnimationFrame, setTimeout, setInterval, AbortSignal, URL, URLSearchParams */
 
 const MAX_TRADES = 100
 const MAX_LAUNCHES = 30
@@ -21,6 +22,9 @@ const SILENCE_PING_MS = 15000
 const SILENCE_DROP_MS = 25000
 const SVG = 'http://www.w3.org/2000/svg'
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/
+/** What a free connection gets for alert types `"*"` (README, "Premium tier"). */
+const FREE_ALERT_TYPES = ['price', 'volume']
+const FREE_TIER = 'free tier: all trades and whale/rug alerts need a premium token (showing the trades of the listed tokens, and price and volume alerts)'
 
 const state = {
   ws: null,
@@ -59,6 +63,27 @@ const state = {
   subscribedPrices: new Set(),
   /** `"*"` on trades needs a premium token when the server has JWT on: then follow the shown tokens. */
   tradesByToken: false,
+  /**
+   * The JWT of the page URL's `?token=`, put on the WebSocket upgrade URL (never shown, never logged).
+   * Dropped when it expires or the server refuses it: the page then carries on as free.
+   */
+  token: tokenOfPage(),
+  /**
+   * The last connection with the token on its URL closed before `connected`: maybe an HTTP 401 (a
+   * browser cannot tell). The next one connects without it and presents it in an `auth` message,
+   * whose answer says whether it is valid; the token goes back on the URL once it is accepted.
+   */
+  authByMessage: false,
+  /** This connection got its `connected`. */
+  greeted: false,
+  /** The tier of the connection (`connected`, `authenticated`): free or premium; undefined when the server has no JWT. */
+  tier: undefined,
+  /** When the premium token expires (Unix seconds), or null. */
+  expiresAt: null,
+  /** Why the page is free although it had a token: '' (none given), or what happened to it. */
+  tokenProblem: '',
+  /** The alert types the server gave our `alerts` subscription (`["*"]`: all of them). */
+  alertTypes: null,
   selected: null,
   /** The user picked the charted token; until then the chart follows the most traded token. */
   pinned: false,
@@ -74,15 +99,24 @@ let lastWatchAt = 0
 // ---------------------------------------------------------------------------------------------
 // Connection: connect, reconnect with backoff, resume with `since`
 
-function wsUrl() {
+/** `?token=` of the page URL, or null. */
+function tokenOfPage() {
+  const token = new URLSearchParams(location.search).get('token')
+  return token && token.length <= 8192 ? token : null
+}
+
+/** The page's origin and path as ws(s)://, with the token as `?token=` when `withToken`. */
+function wsUrl(withToken) {
   const url = new URL('.', location.href)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+  if (withToken) url.searchParams.set('token', state.token)
   return url.href
 }
 
 function connect() {
-  const ws = new WebSocket(wsUrl())
+  const ws = new WebSocket(wsUrl(state.token !== null && !state.authByMessage))
   state.ws = ws
+  state.greeted = false
   state.lastMessageAt = Date.now()
   ws.onmessage = (event) => onMessage(ws, event)
   ws.onclose = (event) => onClose(ws, event.code)
@@ -92,6 +126,9 @@ function onClose(ws, code) {
   if (state.ws !== ws) return
   state.ws = null
   state.ready = false
+  // Refused on the upgrade (a 401 for a bad or expired token) or the server is unreachable: the next
+  // connection presents the token in an `auth` message, whose answer tells which.
+  if (state.token !== null && !state.greeted) state.authByMessage = true
   state.unacknowledged.clear()
   state.inflight = []
   state.subscribedPrices.clear()
@@ -142,6 +179,13 @@ function tradesParams(tokens) {
 
 function onConnected(ws, message) {
   setStatus('subscribing')
+  state.greeted = true
+  setTier(message.tier, message.expiresAt)
+  // Answered (and applied) before the subscribes that follow: the server handles messages in order.
+  const authenticating = state.token !== null && state.authByMessage
+  if (authenticating) send({ type: 'auth', token: state.token })
+  // A free connection would get `premium_required` for trades "*": follow the listed tokens at once.
+  state.tradesByToken = state.tier === 'free' && !authenticating
   // Seqs are comparable only within one epoch. The epoch belongs to the bus: the same on every
   // gateway behind a load balancer, so a reconnect to another gateway resumes. A new epoch means the
   // numbering restarted (a single server restarted, or Redis lost its history): subscribe afresh.
@@ -180,7 +224,8 @@ function onMessage(ws, event) {
     case 'data': return onData(message)
     case 'reorg': return onReorg(message)
     case 'error': return onError(message)
-    case 'unsubscribed':
+    case 'authenticated': return onAuthenticated(message)
+    case 'unsubscribed': return message.id === undefined ? onUnsubscribedByServer(message) : void answered(message.id)
     case 'pong': return void answered(message.id)
   }
 }
@@ -191,6 +236,7 @@ function onSubscribed(message) {
   acknowledge(request)
   // Resume from the channel's seq at subscribe time even if nothing arrives before a disconnect.
   if (request && typeof message.seq === 'number' && state.lastSeq[request.channel] === undefined) state.lastSeq[request.channel] = message.seq
+  if (request && request.channel === 'alerts') setAlertTypes(message.params)
   if (!request || message.resumed !== false) return
   // The server's history no longer reaches back to our seq: re-read the snapshot, or say what was missed.
   if (request.channel === 'tokens' || request.channel === 'prices') subscribe(request.channel, request.params, { resume: false })
@@ -203,24 +249,83 @@ function onSubscribed(message) {
  */
 function onResynchronised(message) {
   if (typeof message.epoch === 'string') state.epoch = message.epoch
+  if (message.channel === 'alerts') setAlertTypes(message.params)
   if (typeof message.seq === 'number') state.lastSeq[message.channel] = message.seq
   if (message.channel === 'trades' || message.channel === 'alerts') markGap(`the ${message.channel} stream was renumbered`)
 }
 
 function onError(message) {
-  const request = message.code === 'token_expired' ? undefined : answered(message.id)
+  if (message.code === 'token_expired') return onTokenExpired()
+  const request = answered(message.id)
   if (request && message.code === 'rate_limited') {
     const ws = state.ws
     setTimeout(() => state.ws === ws && send(request.message, request.params), Number(message.retryAfterMs) || 2000)
     return
   }
   acknowledge(request)
-  if (request && message.code === 'premium_required' && request.channel === 'trades' && !state.tradesByToken) {
-    state.tradesByToken = true
-    if (state.rows.size > 0) subscribe('trades', tradesParams([...state.rows.keys()]), { resume: false })
-    return setNotice('all trades need a premium token: showing the trades of the tokens listed')
+  if (request && request.message.type === 'auth' && message.code === 'unauthorized') {
+    // The token is invalid or expired: carry on as free (the subscribes that follow fall back).
+    return dropToken(`token refused (${String(message.message).slice(0, 200)})`, 'the token was refused: continuing as free')
+  }
+  if (request && request.message.type === 'auth' && message.code === 'auth_disabled') {
+    // No JWT on this server: every feature is open, the token is not needed.
+    state.token = null
+    state.authByMessage = false
+    return
+  }
+  if (request && message.code === 'premium_required') {
+    // Only a free connection on a server with JWT gets it (a server that does not state the tier in `connected`).
+    if (state.tier === undefined) setTier('free', null)
+    if (request.channel === 'trades' && !state.tradesByToken) return followListedTrades({ resume: false })
+    // The page asks alert types "*", which a free connection gets as the free types; asked otherwise, fall back to those.
+    if (request.channel === 'alerts') return void subscribe('alerts', { types: FREE_ALERT_TYPES }, { resume: false })
   }
   setNotice(`server error ${String(message.code)}: ${String(message.message)}`)
+}
+
+/** Free tier: no trades "*"; follow the trades of the tokens listed (resuming where the stream was, if asked). */
+function followListedTrades({ resume }) {
+  state.tradesByToken = true
+  if (state.rows.size > 0) subscribe('trades', tradesParams([...state.rows.keys()]), { resume })
+  touch('tier')
+}
+
+function onAuthenticated(message) {
+  answered(message.id)
+  // The token is valid: later connections carry it on their URL again.
+  state.authByMessage = false
+  setTier(message.tier, message.expiresAt)
+}
+
+/** The premium token expired on this connection: the server made it free and removes "*" (notices follow). */
+function onTokenExpired() {
+  dropToken('premium token expired', 'the premium token expired: continuing as free')
+  setTier('free', null)
+}
+
+function dropToken(problem, notice) {
+  state.token = null
+  state.authByMessage = false
+  state.tokenProblem = problem
+  setNotice(notice)
+  touch('tier')
+}
+
+/**
+ * Unasked: the server took premium features off our subscriptions (the token expired, or a free token
+ * replaced it). `params` is what is left; none: the channel is gone.
+ */
+function onUnsubscribedByServer(message) {
+  const params = message.params && typeof message.params === 'object' ? message.params : null
+  if (message.channel === 'trades') {
+    // No trades "*" any more: follow the listed tokens, from the last trade seen (replayed, none missed).
+    followListedTrades({ resume: true })
+  } else if (message.channel === 'alerts') {
+    setAlertTypes(params ?? { types: [] })
+  } else if (message.channel === 'prices') {
+    state.subscribedPrices = new Set(params && Array.isArray(params.tokens) ? params.tokens : [])
+    scheduleWatch()
+  }
 }
 
 function onData(message) {
@@ -437,6 +542,7 @@ const renderers = {
   alerts: () => reconcile($('alerts'), state.alerts, (a) => a.id, alertItem),
   chart: renderChart,
   clock: renderClock,
+  tier: renderTier,
 }
 
 /** Keyed list update: reuses the node of each key, creates the new ones, removes the rest, keeps order. */
@@ -571,6 +677,7 @@ function alertItem(a) {
   li.append(el('span', 'sev', severity), el('span', 'title', a.title ?? a.type), el('span', 'when', formatTime(a.timestamp)), el('span', 'msg', a.message ?? ''))
   li.title = String(a.message ?? '')
   li.dataset.severity = severity
+  li.dataset.type = String(a.type)
   return li
 }
 
@@ -619,6 +726,34 @@ function svgNode(tag, attributes, text) {
 function setStatus(status) {
   state.status = status
   touch('status')
+}
+
+/** The connection's tier as the server states it (`connected`, `authenticated`); undefined: no JWT on the server. */
+function setTier(tier, expiresAt) {
+  state.tier = tier === 'free' || tier === 'premium' ? tier : undefined
+  state.expiresAt = state.tier === 'premium' ? finite(expiresAt) : null
+  if (state.tier === 'free' && state.token !== null && !state.authByMessage) state.tokenProblem = 'token not premium'
+  if (state.tier === 'premium') state.tokenProblem = ''
+  touch('tier')
+}
+
+function setAlertTypes(params) {
+  const types = params && Array.isArray(params.types) ? params.types.filter((t) => typeof t === 'string') : null
+  state.alertTypes = types
+  touch('tier')
+}
+
+/** Header: the tier and until when; under it, what the free tier leaves out. The alerts panel: the types received. */
+function renderTier() {
+  const box = $('tier-box')
+  box.hidden = state.tier === undefined
+  $('tier').dataset.tier = state.tier ?? ''
+  $('tier').textContent = state.tier === 'premium' && state.expiresAt !== null ? `premium · until ${formatTime(state.expiresAt)}` : (state.tier ?? '')
+  const free = state.tier === 'free'
+  $('tier-notice').textContent = free ? `${state.tokenProblem ? `${state.tokenProblem} — ` : ''}${FREE_TIER}` : ''
+  $('tier-notice').hidden = !free
+  const types = state.alertTypes
+  $('alert-types').textContent = !types || types.includes('*') ? '' : types.length > 0 ? types.join(' · ') : 'none'
 }
 
 function renderStatus() {

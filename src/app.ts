@@ -20,7 +20,11 @@ import { createStateFile } from './ledger/stateFile.js'
 import { createLeadership } from './indexer/leadership.js'
 import { selectedNetwork } from './config/networks.js'
 import { createRedisLedger } from './ledger/redisLedger.js'
-import { ErrorCode } from './protocol/errors.js'
+import { CloseCode, ErrorCode } from './protocol/errors.js'
+import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { registerProcessMetrics } from './metrics/processMetrics.js'
+import { metricsRoute, readyRoute, type Readiness } from './gateway/opsRoutes.js'
+import type { Route } from './gateway/http.js'
 import { createRedisConnection, type RedisConnection } from './redis/connection.js'
 import { createMemoryStateStore } from './state/memoryStateStore.js'
 import { createRedisStateStore } from './state/redisStateStore.js'
@@ -42,6 +46,7 @@ export type App = {
   chain(): ChainSource | null
   /** Serving: the gateway accepts connections (or, for `ROLE=indexer`, the indexer has caught up or stands by). */
   ready(): boolean
+  readonly metrics: Metrics
 }
 
 type Backend = {
@@ -87,9 +92,20 @@ export function createApp(config: Config, logger: Logger): App {
   const backend = createBackend(config, logger)
   const { bus, state, redis } = backend
   const noChain = selectedNetwork(config) === 'none'
+  const metrics = createMetrics()
   let source: ChainSource | null = null
   let indexer: RunningIndexer | null = null
-  const health = () => (indexer ? { chain: indexer.status() } : {})
+  let stopping: Promise<void> | undefined
+  /** A process without a gateway: ready when its indexer leads and caught up, or stands by. */
+  const indexerReadiness = (): Readiness => {
+    if (stopping) return 'draining'
+    if (noChain) return 'ready'
+    const s = indexer?.status()
+    return s && (s.ready || s.role === 'standby') && (!redis || redis.connected()) ? 'ready' : 'starting'
+  }
+  const readiness = (): Readiness => (gateway ? gateway.readiness() : indexerReadiness())
+  const health = () => ({ readiness: readiness(), ...(indexer ? { chain: indexer.status() } : {}) })
+  const opsRoutes = { '/ready': readyRoute(readiness), '/metrics': metricsRoute(metrics, config.METRICS_TOKEN) }
   const gateway =
     config.ROLE === 'indexer'
       ? null
@@ -99,13 +115,14 @@ export function createApp(config: Config, logger: Logger): App {
           state,
           logger,
           health,
-          routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes() },
+          routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes(), ...opsRoutes },
+          metrics,
           // One process without Redis serves once its own indexer has caught up (never an empty snapshot).
           ...(redis || config.ROLE === 'gateway' ? {} : { ready: () => noChain || (indexer?.ready() ?? false) }),
           ...(redis ? { ipSlots: createRedisIpSlots({ redis, limit: config.MAX_CONNECTIONS_PER_IP, logger }) } : {}),
         })
-  const healthOnly: HttpServer | null = gateway ? null : indexerHttp(config, { status: () => ({ ...bus.status(), epoch: backend.ledger!.status().epoch }) }, health, logger)
-  let stopping: Promise<void> | undefined
+  const healthOnly: HttpServer | null = gateway ? null : indexerHttp(config, { status: () => ({ ...bus.status(), epoch: backend.ledger!.status().epoch }) }, health, opsRoutes, logger)
+  registerProcessMetrics(metrics, { bus, redis, ledger: () => backend.ledger, indexer: () => indexer })
 
   async function startChain(): Promise<void> {
     if (!backend.ledger) return
@@ -124,11 +141,14 @@ export function createApp(config: Config, logger: Logger): App {
       backfillBlocks: config.BACKFILL_BLOCKS,
       maxBlockRange: config.MAX_BLOCK_RANGE,
       step: { thresholds: alertThresholds(config, source.settings), repricePercent: config.USD_REPRICE_PERCENT },
+      metrics,
     })
   }
 
+  /** A drain: not ready at once, then clients closed with 1012 spread over DRAIN_SPREAD_MS (see README, Operations). */
   async function stop(): Promise<void> {
-    await gateway?.close(config.SHUTDOWN_TIMEOUT_MS)
+    const drain = { graceMs: config.DRAIN_GRACE_MS, spreadMs: config.DRAIN_SPREAD_MS, timeoutMs: config.SHUTDOWN_TIMEOUT_MS - 500, code: CloseCode.serviceRestart }
+    await gateway?.close(drain)
     await healthOnly?.close()
     await backend.ledger?.close()
     await indexer?.stop()
@@ -145,7 +165,8 @@ export function createApp(config: Config, logger: Logger): App {
     },
     gateway,
     chain: () => source,
-    ready: () => (gateway ? gateway.ready() : noChain || (indexer !== null && (indexer.ready() || indexer.status().role === 'standby'))),
+    ready: () => readiness() === 'ready',
+    metrics,
     async start() {
       if (redis && !redis.connected()) {
         logger.info({ url: redactUrl(config.REDIS_URL!) }, 'waiting for redis')
@@ -162,9 +183,9 @@ export function createApp(config: Config, logger: Logger): App {
   }
 }
 
-/** `ROLE=indexer` serves `/health` only; WebSocket upgrades are refused (connect to a gateway). */
-function indexerHttp(config: Config, bus: Pick<Bus, 'status'>, extra: () => Record<string, unknown>, logger: Logger): HttpServer {
-  const http = createHttpServer({ host: config.HOST, port: config.WS_PORT, routes: { '/health': healthRoute({ role: config.ROLE, bus, connections: () => 0, extra }) }, logger })
+/** `ROLE=indexer` serves `/health`, `/ready` and `/metrics` only; WebSocket upgrades are refused (connect to a gateway). */
+function indexerHttp(config: Config, bus: Pick<Bus, 'status'>, extra: () => Record<string, unknown>, routes: Record<string, Route>, logger: Logger): HttpServer {
+  const http = createHttpServer({ host: config.HOST, port: config.WS_PORT, routes: { ...routes, '/health': healthRoute({ role: config.ROLE, bus, connections: () => 0, extra }) }, logger })
   http.server.on('upgrade', (_req, socket) => refuseUpgrade(socket, ErrorCode.notFound, 'this process is an indexer (ROLE=indexer): connect to a gateway'))
   return http
 }

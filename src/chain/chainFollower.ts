@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 import type { Address, Hash, PublicClient } from 'viem'
 import { extendWindow, rollbackWindow, windowAt } from './blockWindow.js'
 import type { Checkpoint, CheckpointStore, WindowBlock } from './checkpoint.js'
-import { backoffDelay, ChainError, isRangeLimitError, sleep } from './errors.js'
+import { createOutageLog } from '../logging/outage.js'
+import { backoffDelay, ChainError, errorKind, isRangeLimitError, sleep } from './errors.js'
 import type { BlockHeader, ChainEvent } from './events.js'
 import { fetchRange, type FetchedRange, type RangeContext } from './fetchRange.js'
 import { createHeadWatcher, type HeadMode } from './headWatcher.js'
@@ -42,6 +43,10 @@ export type ChainFollowerOptions = {
   onEvents: (events: ChainEvent[], position: Checkpoint) => Promise<void>
   /** Called once, the first time the follower has processed up to the head. */
   onCaughtUp?: () => void
+  /** A step failed on the RPC (metrics), by kind (`errorKind`). */
+  onRpcError?: (kind: string) => void
+  /** An `eth_getLogs` over this many blocks (metrics). */
+  onGetLogs?: (blocks: number) => void
   /** Consecutive WebSocket failures before polling takes over (default 3). */
   wsFailuresBeforePoll?: number
   wsBackoffBaseMs?: number
@@ -95,7 +100,14 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
   const log = options.logger
   const depth = BigInt(options.finalityDepth ?? 21)
   const abort = new AbortController()
-  const rpc = createChainRpc({ rpcUrl: options.rpcUrl, timeoutMs: options.rpcTimeoutMs, signal: abort.signal })
+  const rawRpc = createChainRpc({ rpcUrl: options.rpcUrl, timeoutMs: options.rpcTimeoutMs, signal: abort.signal })
+  const rpc: typeof rawRpc = {
+    ...rawRpc,
+    getLogs(filter) {
+      options.onGetLogs?.('blockHash' in filter ? 1 : Number(filter.toBlock - filter.fromBlock) + 1)
+      return rawRpc.getLogs(filter)
+    },
+  }
   const factories = new Map(options.dexes.map((d) => [d.factory.toLowerCase(), d.name]))
   const ctx: RangeContext = {
     rpc,
@@ -250,16 +262,22 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
   }
 
   async function run(): Promise<void> {
+    const outage = createOutageLog(log, 'chain follower')
     for (let failures = 0; !abort.signal.aborted; ) {
       try {
         const worked = await step()
         failures = 0
+        outage.recovered({ block: state.processed?.number })
         if (!worked) await wake.wait(abort.signal)
       } catch (err) {
         if (abort.signal.aborted) break
         const delayMs = backoffDelay(failures++, options.retryBaseMs ?? 250, options.retryMaxMs ?? 30_000)
         const race = err instanceof ChainError && err.code === 'chain_race' // the chain moved under us: routine
-        log[race ? 'debug' : 'warn']({ err, block: state.processed?.number, delayMs }, 'chain follower step failed; retrying')
+        if (race) log.debug({ err, block: state.processed?.number }, 'the chain moved during a step; retrying')
+        else {
+          options.onRpcError?.(errorKind(err))
+          outage.failed(err, { block: state.processed?.number })
+        }
         await sleep(delayMs, abort.signal).catch(() => {})
       }
     }

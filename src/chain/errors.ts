@@ -130,3 +130,21 @@ export async function withRetry<T>(fn: () => Promise<T>, options: WithRetryOptio
     }
   }
 }
+
+/**
+ * What kind of failure an RPC error is, for metrics: `range_limit`, `rate_limit`, `timeout`,
+ * `network`, `http`, `rpc` or `other`.
+ *
+ * @example
+ * errorKind(new TimeoutError({ url, body })) // 'timeout'
+ */
+export function errorKind(err: unknown): string {
+  if (isRangeLimitError(err)) return 'range_limit'
+  const all = causes(err)
+  if (all.some((e) => e instanceof TimeoutError)) return 'timeout'
+  if (all.some((e) => (e as { status?: unknown }).status === 429 || (e as { code?: unknown }).code === 429)) return 'rate_limit'
+  if (all.some((e) => e instanceof HttpRequestError && e.status === undefined) || all.some((e) => networkCodes.has(String((e as { code?: unknown }).code)))) return 'network'
+  if (all.some((e) => e instanceof HttpRequestError)) return 'http'
+  if (all.some((e) => typeof (e as { code?: unknown }).code === 'number')) return 'rpc'
+  return 'other'
+}

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { createOutageLog } from '../logging/outage.js'
 import type { BlockHeader } from './events.js'
 import type { HeadSource } from './headSourceWs.js'
 
@@ -12,7 +13,7 @@ export type CreatePollHeadSourceOptions = {
 
 /**
  * Polls the latest block every `intervalMs` (the next poll is scheduled after the previous one settles).
- * Errors are logged and the polling goes on.
+ * An outage is logged when it starts and when it ends; the polling goes on.
  *
  * @example
  * const source = createPollHeadSource({ latestHeader: rpc.latestHeader, intervalMs: 1000, logger, onHead })
@@ -23,13 +24,15 @@ export function createPollHeadSource(options: CreatePollHeadSourceOptions): Head
   let running = false
   let generation = 0
   let timer: NodeJS.Timeout | undefined
+  const outage = createOutageLog(logger, 'chain head poll')
 
   async function poll(own: number) {
     try {
       const head = await latestHeader()
+      outage.recovered()
       if (running && own === generation) onHead(head)
     } catch (err) {
-      logger.warn({ err }, 'chain head poll failed')
+      if (running) outage.failed(err)
     }
     if (running && own === generation) timer = setTimeout(() => void poll(own), intervalMs)
   }

@@ -148,6 +148,9 @@ const envFields = z.object({
   HISTORY_SIZE: int(0, 1_000_000).default(1000),
   RECENT_TOKENS: int(0, 1000).default(50),
   SHUTDOWN_TIMEOUT_MS: int(100, 60_000).default(8000),
+  DRAIN_GRACE_MS: int(0, 60_000).default(2000),
+  DRAIN_SPREAD_MS: int(0, 60_000).default(3000),
+  METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   // Limits and security (README "Security"): every limit, its default, and the auth settings.
   RATE_LIMIT_PER_MIN: int(1, 1_000_000).default(100),
   RATE_LIMIT_BURST: int(1, 1_000_000).default(20),
@@ -172,6 +175,9 @@ const envFields = z.object({
 
 /** Every environment variable the server reads, with its default, and the rules that span several. */
 export const envSchema = envFields.superRefine((env, ctx) => {
+  if (env.DRAIN_GRACE_MS + env.DRAIN_SPREAD_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['SHUTDOWN_TIMEOUT_MS'], message: `must be more than DRAIN_GRACE_MS + DRAIN_SPREAD_MS (${env.DRAIN_GRACE_MS + env.DRAIN_SPREAD_MS}): the drain has to fit in it` })
+  }
   if (env.ROLE !== 'all' && !env.REDIS_URL) {
     ctx.addIssue({ code: 'custom', path: ['ROLE'], message: `must be all without REDIS_URL: a ${env.ROLE} process talks to the others through Redis (set REDIS_URL, or unset ROLE to run everything in one process)` })
   }
@@ -202,7 +208,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '?')
     const got = input[name]
-    return `${name} ${issue.message}${got === undefined || /SECRET/.test(name) ? '' : `, got ${JSON.stringify(got)}`}`
+    return `${name} ${issue.message}${got === undefined || /SECRET|TOKEN/.test(name) ? '' : `, got ${JSON.stringify(got)}`}`
   })
   throw new ConfigError(lines.join('\n'))
 }

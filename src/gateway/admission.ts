@@ -70,7 +70,7 @@ export function createAdmission({ config, verifier, logger, ipSlots = createLoca
     if (!originAllowed(req.headers.origin, config.ALLOWED_ORIGINS)) {
       return refuse(socket, ErrorCode.originNotAllowed, `origin ${JSON.stringify(req.headers.origin?.slice(0, 200))} is not allowed`, ip)
     }
-    if (stopped) return refuse(socket, ErrorCode.serverFull, 'the server is shutting down', ip)
+    if (stopped) return refuse(socket, ErrorCode.draining, 'the server is shutting down: connect again (to another instance)', ip)
     if (!ready()) return refuse(socket, ErrorCode.starting, 'the server is starting (waiting for its bus); retry shortly', ip)
     if (open >= config.MAX_CONNECTIONS) return refuse(socket, ErrorCode.serverFull, `the server is at its limit of ${config.MAX_CONNECTIONS} connections`, ip)
     open++
@@ -119,6 +119,17 @@ function originAllowed(origin: string | undefined, allowed: readonly string[] | 
   }
 }
 
+/**
+ * When to come back after a refusal (seconds, the `Retry-After` header): a gateway that is starting
+ * or shutting down soon serves (or another one does); a full process or IP frees slots more slowly.
+ */
+const RETRY_AFTER_SEC: Partial<Record<UpgradeRefusal, number>> = {
+  [ErrorCode.starting]: 1,
+  [ErrorCode.draining]: 1,
+  [ErrorCode.serverFull]: 5,
+  [ErrorCode.tooManyConnections]: 10,
+}
+
 /** Answers an upgrade request with an HTTP error (`{"error":{code,message}}`) and closes the socket. */
 export function refuseUpgrade(socket: Duplex, code: UpgradeRefusal, message: string): void {
   if (!socket.writable) return void socket.destroy()
@@ -130,7 +141,7 @@ export function refuseUpgrade(socket: Duplex, code: UpgradeRefusal, message: str
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     ...(status === 401 ? ['WWW-Authenticate: Bearer error="invalid_token"'] : []),
-    ...(code === ErrorCode.starting ? ['Retry-After: 1'] : []),
+    ...(RETRY_AFTER_SEC[code] ? [`Retry-After: ${RETRY_AFTER_SEC[code]}`] : []),
   ]
   socket.once('finish', () => socket.destroy())
   socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`)

@@ -16,6 +16,8 @@ export type ChannelFeedHandlers = {
    * gap): the stream continues after `seq`; subscribers must be told and re-synchronised.
    */
   broken(reason: FeedBreak, epoch: string, seq: number): void
+  /** Messages read back from history to fill a gap. */
+  filled?(count: number): void
 }
 
 /** One channel of the bus, as a gateway consumes it: in order, without holes or repeats. */
@@ -150,7 +152,10 @@ export function createChannelFeed({ bus, channel, logger, handlers }: { bus: Bus
   /** The missing messages from history; null when it no longer reaches back (the numbering jumps to its end). */
   async function readMissing(): Promise<BusMessage[] | null> {
     const history = await bus.history(channel, next - 1)
-    if (history.complete) return history.messages
+    if (history.complete) {
+      if (history.messages.length > 0) handlers.filled?.(history.messages.length)
+      return history.messages
+    }
     skipTo(history.lastSeq + 1)
     return null
   }

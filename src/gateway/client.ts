@@ -3,6 +3,7 @@ import type { ChannelParams } from '../protocol/clientMessages.js'
 import type { Channel } from '../protocol/items.js'
 import type { Tier } from '../protocol/tiers.js'
 import type { Frame, Outbox } from './outbox.js'
+import type { CloseReason } from './gatewayCounters.js'
 import type { RateLimiter } from './rateLimiter.js'
 
 export type { Frame } from './outbox.js'
@@ -30,6 +31,8 @@ export type Client = {
   cancelExpiry?: (() => void) | undefined
   /** The server decided to close this client: its later frames are ignored. */
   closing: boolean
+  /** Why the server closed it (counted under this reason). */
+  closedBy?: CloseReason
   /** Answered the last protocol ping. */
   alive: boolean
   /** Serializes the handling of this client's messages. */

@@ -17,8 +17,10 @@ import { healthRoute } from './health.js'
 import type { Route } from './http.js'
 import { createHttpServer } from './httpServer.js'
 import type { IpSlots } from './ipSlots.js'
-import { createHub, type Hub } from './hub.js'
-import { createFlusher, createOutbox } from './outbox.js'
+import { createBusCounters, createHub, type Hub } from './hub.js'
+import { countClientClose, countClose, createGatewayCounters, registerGatewayMetrics, type GatewayCounters } from './gatewayCounters.js'
+import type { Metrics } from '../metrics/metrics.js'
+import { createFlusher, createOutbox, createTraffic } from './outbox.js'
 import { createRateLimiter } from './rateLimiter.js'
 import { handleFrame, resynchronise, type SessionDeps } from './session.js'
 import { startHeartbeat } from './heartbeat.js'
@@ -66,6 +68,20 @@ export type GatewayOptions = {
   ipSlots?: IpSlots
   /** Besides its bus: whether the data to serve is there (upgrades get 503 `starting` until then). */
   ready?: () => boolean
+  /** The process's metrics: the gateway registers its series there. */
+  metrics?: Metrics
+}
+
+/** How a gateway stops: refuse new connections, let load balancers notice, then close clients spread over time. */
+export type DrainOptions = {
+  /** Wait this long after turning not-ready before closing anyone (the load balancer's check interval). */
+  graceMs: number
+  /** Close the clients spread over this long, so that they do not all reconnect at once. */
+  spreadMs: number
+  /** Terminate whoever is still connected after this long in all. */
+  timeoutMs: number
+  /** `1012` (service restart: reconnect now) in a drain, `1001` (going away) otherwise. */
+  code: CloseCode
 }
 
 /** Counters of the limits at work. */
@@ -85,11 +101,16 @@ export type GatewayStats = {
 export type Gateway = {
   /** Starts listening; resolves to the bound port (useful with port 0). */
   listen(): Promise<number>
-  /** Stops accepting, closes every client with 1001 and releases everything. Idempotent. */
-  close(timeoutMs?: number): Promise<void>
+  /**
+   * Stops: not ready at once, refuses new connections (`503 draining`), waits `graceMs`, closes the
+   * clients with `code` spread over `spreadMs`, releases everything. Idempotent.
+   */
+  close(options?: Partial<DrainOptions>): Promise<void>
   connections(): number
-  /** Accepting connections: its bus has an epoch and the data to serve is there. */
+  /** Accepting connections: its bus has an epoch, the data to serve is there, and it is not draining. */
   ready(): boolean
+  /** Why it is not ready (`starting`, `draining`), or `ready`. */
+  readiness(): 'ready' | 'starting' | 'draining'
   stats(): GatewayStats
   readonly server: Server
   readonly hub: Hub
@@ -101,8 +122,8 @@ function deflateOptions(enabled: boolean): PerMessageDeflateOptions | false {
 }
 
 /** Closes a client whose backlog passed MAX_QUEUED_BYTES (its queue is already dropped) and stops routing to it. */
-function dropSlowConsumer(client: Client, hub: Hub, logger: Logger, count: () => void): void {
-  count()
+function dropSlowConsumer(client: Client, hub: Hub, logger: Logger, counters: GatewayCounters): void {
+  countClose(counters, client, 'slow_consumer')
   client.closing = true
   logger.warn({ clientId: client.id, ip: client.ip }, 'slow consumer: closing with 4008')
   hub.removeClient(client)
@@ -130,11 +151,16 @@ function policyOf(config: GatewayConfig, authEnabled: boolean): Policy {
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, bus, state, logger } = options
   const clients = new Set<Client>()
-  const counters = { slowConsumers: 0, floodCloses: 0 }
+  const counters = createGatewayCounters()
+  const traffic = createTraffic()
+  const busCounters = createBusCounters()
   let epoch = bus.status().epoch ?? ''
+  let draining = false
   const hub = createHub({
     bus,
     logger,
+    counters: busCounters,
+    ...(options.metrics ? { observeDelay: (channel: string, seconds: number) => options.metrics!.deliveryDelay.observe({ channel }, seconds) } : {}),
     onBroken(channel, reason, current, seq) {
       if (reason === 'epoch') epoch = current
       for (const client of [...hub.members(channel)]) resynchronise(deps, client, channel, current, seq)
@@ -150,10 +176,22 @@ export function createGateway(options: GatewayOptions): Gateway {
   const policy = policyOf(config, verifier !== null)
   const onGrantError = (err: unknown, client: Client) => logger.error({ err, clientId: client.id }, 'token expiry failed')
   const grants = { hub, policy, toleranceSec: config.JWT_CLOCK_TOLERANCE_SEC, onError: onGrantError }
-  const onFloodClose = () => void counters.floodCloses++
-  const deps: SessionDeps = { hub, bus, state, logger, recentTokens: config.RECENT_TOKENS, policy, verifier, grants, onFloodClose }
+  const deps: SessionDeps = {
+    hub,
+    bus,
+    state,
+    logger,
+    recentTokens: config.RECENT_TOKENS,
+    policy,
+    verifier,
+    grants,
+    onClose: (client, reason) => countClose(counters, client, reason),
+    onRateLimited: () => void counters.rateLimited++,
+    onAuthFailure: () => void counters.authFailures++,
+  }
   let busReady = false
   const dataReady = options.ready ?? (() => true)
+  const readiness = () => (draining ? 'draining' : busReady && dataReady() ? 'ready' : 'starting')
   const admission = createAdmission({ config, verifier, logger, ready: () => busReady && dataReady(), ...(options.ipSlots ? { ipSlots: options.ipSlots } : {}) })
   const flusher = createFlusher((err) => logger.error({ err }, 'flushing a client failed'))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MAX_PAYLOAD_BYTES, perMessageDeflate: deflateOptions(config.PER_MESSAGE_DEFLATE) })
@@ -173,15 +211,16 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   function onConnection(ws: WebSocket, socket: Duplex, { ip, grant }: Admitted): void {
     const limiter = createRateLimiter({ perMinute: config.RATE_LIMIT_PER_MIN, burst: config.RATE_LIMIT_BURST, closeAfter: config.RATE_LIMIT_CLOSE_AFTER })
-    const onOverflow = () => queueMicrotask(() => dropSlowConsumer(client, hub, logger, () => counters.slowConsumers++))
-    const outbox = createOutbox({ ws, socket, maxBytes: config.MAX_QUEUED_BYTES, flusher, onOverflow })
+    const onOverflow = () => queueMicrotask(() => dropSlowConsumer(client, hub, logger, counters))
+    const outbox = createOutbox({ ws, socket, maxBytes: config.MAX_QUEUED_BYTES, flusher, onOverflow, traffic })
     const client = createClient({ id: randomUUID(), ws, ip, outbox, limiter })
     clients.add(client)
     if (grant) applyGrant(grants, client, grant)
     ws.on('pong', () => (client.alive = true))
     ws.on('message', (data, isBinary) => handleFrame(deps, client, data, isBinary))
     ws.on('error', (err) => logger.debug({ err, clientId: client.id }, 'client socket error'))
-    ws.on('close', () => {
+    ws.on('close', (code) => {
+      countClientClose(counters, client, code)
       clients.delete(client)
       client.cancelExpiry?.()
       outbox.discard()
@@ -191,7 +230,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     sendJson(client, { type: 'connected', clientId: client.id, timestamp: unixSeconds(), epoch: bus.status().epoch ?? epoch, ...tier })
   }
 
-  const stopHeartbeat = startHeartbeat(clients, config.HEARTBEAT_INTERVAL_MS, logger)
+  const stopHeartbeat = startHeartbeat(clients, config.HEARTBEAT_INTERVAL_MS, logger, (client) => countClose(counters, client, 'heartbeat'))
 
   /**
    * Reads the bus's epoch; until there is one (Redis unreachable, or no indexer has initialised it),
@@ -217,17 +256,25 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
   let stopJoining = () => {}
 
+  if (options.metrics) registerGatewayMetrics(options.metrics, { clients, hub, counters, traffic, bus: busCounters, refused: admission.refused, ready: () => readiness() === 'ready' })
+
   let closing: Promise<void> | undefined
-  async function close(timeoutMs = 5000): Promise<void> {
-    stopHeartbeat()
+  async function close({ graceMs = 0, spreadMs = 0, timeoutMs = 5000, code = CloseCode.goingAway }: Partial<DrainOptions> = {}): Promise<void> {
+    draining = true
+    const started = Date.now()
     stopJoining()
     admission.stop()
+    if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs))
+    stopHeartbeat()
     const serverClosed = http.close()
-    const gone = [...clients].map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))))
-    for (const client of clients) client.outbox.end(CloseCode.goingAway, 'server shutting down')
-    const timer = setTimeout(() => clients.forEach((c) => c.ws.terminate()), timeoutMs)
-    await Promise.all(gone)
-    clearTimeout(timer)
+    const reason = code === CloseCode.serviceRestart ? 'restart' : 'shutdown'
+    logger.info({ clients: clients.size, code, spreadMs }, 'closing clients')
+    const cut = setTimeout(() => clients.forEach((c) => c.ws.terminate()), Math.max(0, timeoutMs - (Date.now() - started)))
+    await closeSpread([...clients], spreadMs, (client) => {
+      countClose(counters, client, reason)
+      client.outbox.end(code, code === CloseCode.serviceRestart ? 'service restart: reconnect' : 'server shutting down')
+    })
+    clearTimeout(cut)
     hub.close()
     wss.close()
     await serverClosed
@@ -237,9 +284,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     server,
     hub,
     connections: () => clients.size,
-    ready: () => busReady && dataReady(),
+    ready: () => readiness() === 'ready',
+    readiness,
     stats: () => ({
-      ...counters,
+      slowConsumers: counters.closed.slow_consumer ?? 0,
+      floodCloses: counters.closed.rate_limit ?? 0,
       refusedUpgrades: admission.refused(),
       queuedBytes: [...clients].reduce((n, c) => n + c.outbox.queuedBytes(), 0),
       largestBacklogBytes: [...clients].reduce((n, c) => Math.max(n, c.outbox.queuedBytes() + c.ws.bufferedAmount), 0),
@@ -249,6 +298,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       await joinBus()
       return port
     },
-    close: (timeoutMs) => (closing ??= close(timeoutMs)),
+    close: (drain) => (closing ??= close(drain)),
   }
+}
+
+/**
+ * Closes `clients` spread evenly over `spreadMs` (at once when 0), and resolves when every one of
+ * them has closed (or was terminated).
+ */
+async function closeSpread(clients: Client[], spreadMs: number, closeOne: (client: Client) => void): Promise<void> {
+  const gone = clients.map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))))
+  const step = clients.length > 1 ? spreadMs / (clients.length - 1) : 0
+  clients.forEach((client, i) => {
+    if (step === 0 || i === 0) closeOne(client)
+    else setTimeout(() => client.ws.readyState === client.ws.OPEN && closeOne(client), i * step)
+  })
+  await Promise.all(gone)
 }

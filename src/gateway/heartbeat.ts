@@ -8,11 +8,12 @@ import type { Client } from './client.js'
  * @example
  * const stop = startHeartbeat(clients, 30_000, logger)
  */
-export function startHeartbeat(clients: ReadonlySet<Client>, intervalMs: number, logger: Logger): () => void {
+export function startHeartbeat(clients: ReadonlySet<Client>, intervalMs: number, logger: Logger, onTerminate: (client: Client) => void = () => {}): () => void {
   const timer = setInterval(() => {
     for (const client of clients) {
       if (!client.alive) {
-        logger.debug({ clientId: client.id }, 'client missed a heartbeat; terminating')
+        logger.info({ clientId: client.id, ip: client.ip }, 'client missed a heartbeat; terminating')
+        onTerminate(client)
         client.ws.terminate()
         continue
       }

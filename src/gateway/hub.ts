@@ -36,16 +36,28 @@ export type Hub = {
   close(): void
 }
 
+/** What the hub's feeds received from the bus, per channel (read by /metrics). */
+export type BusCounters = { received: Record<string, number>; filled: Record<string, number>; renumbered: Record<string, number> }
+
+export function createBusCounters(): BusCounters {
+  return { received: {}, filled: {}, renumbered: {} }
+}
+
+const bump = (record: Record<string, number>, key: string, by = 1) => void (record[key] = (record[key] ?? 0) + by)
+
 export type HubOptions = {
   bus: Bus
   logger: Logger
+  counters?: BusCounters
+  /** Bus publish → hand-off delay of each message, in seconds. */
+  observeDelay?(channel: Channel, seconds: number): void
   /** A channel's numbering broke (new epoch, or history lost): its subscribers must be re-synchronised. */
   onBroken(channel: Channel, reason: FeedBreak, epoch: string, seq: number): void
 }
 
 type Index = { byKey: Map<string, Set<Client>>; members: Set<Client> }
 
-export function createHub({ bus, logger, onBroken }: HubOptions): Hub {
+export function createHub({ bus, logger, onBroken, counters: busCounters = createBusCounters(), observeDelay }: HubOptions): Hub {
   const indexes = new Map<Channel, Index>(channels.map((c) => [c, { byKey: new Map(), members: new Set() }]))
   const feeds = new Map<Channel, ChannelFeed>()
   const counters = { framesEncoded: 0 }
@@ -53,7 +65,19 @@ export function createHub({ bus, logger, onBroken }: HubOptions): Hub {
   function openFeed(channel: Channel): ChannelFeed {
     let feed = feeds.get(channel)
     if (feed) return feed
-    feed = createChannelFeed({ bus, channel, logger, handlers: { deliver: route, broken: (reason, epoch, seq) => onBroken(channel, reason, epoch, seq) } })
+    feed = createChannelFeed({
+      bus,
+      channel,
+      logger,
+      handlers: {
+        deliver: route,
+        broken(reason, epoch, seq) {
+          bump(busCounters.renumbered, `${channel}:${reason}`)
+          onBroken(channel, reason, epoch, seq)
+        },
+        filled: (n) => bump(busCounters.filled, channel, n),
+      },
+    })
     feeds.set(channel, feed)
     const opened = feed
     opened.ready.catch((err: unknown) => {
@@ -150,6 +174,8 @@ export function createHub({ bus, logger, onBroken }: HubOptions): Hub {
 
   function route(message: BusMessage): void {
     const { channel } = message
+    bump(busCounters.received, channel)
+    observeDelay?.(channel, Math.max(0, Date.now() - message.publishedAt) / 1000)
     if (message.kind === 'reorg') {
       const frame = reorgFrame(message)
       for (const client of indexes.get(channel)!.members) deliver(client, channel, frame)

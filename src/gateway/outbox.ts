@@ -70,6 +70,19 @@ export function createFlusher(onError: (err: unknown) => void): Flusher {
   }
 }
 
+/** What the outboxes of a gateway sent, per channel, and the price ticks they replaced (shared; read by /metrics and /health). */
+export type Traffic = { messages: Record<string, number>; bytes: Record<string, number>; replaced: number }
+
+export function createTraffic(): Traffic {
+  return { messages: {}, bytes: {}, replaced: 0 }
+}
+
+function count(traffic: Traffic | undefined, channel: string, bytes: number): void {
+  if (!traffic) return
+  traffic.messages[channel] = (traffic.messages[channel] ?? 0) + 1
+  traffic.bytes[channel] = (traffic.bytes[channel] ?? 0) + bytes
+}
+
 export type OutboxOptions = {
   ws: WebSocket
   /** The connection's socket (the one the upgrade arrived on): corked around a batch, watched for drain. */
@@ -79,6 +92,8 @@ export type OutboxOptions = {
   flusher: Flusher
   /** The client fell behind by more than `maxBytes` (the queue is already dropped). */
   onOverflow(): void
+  /** Counts what is sent per channel (channel messages only, not replies). */
+  traffic?: Traffic
 }
 
 /**
@@ -86,7 +101,7 @@ export type OutboxOptions = {
  * const outbox = createOutbox({ ws, socket, maxBytes: 4 << 20, flusher, onOverflow: () => ws.close(4008) })
  * outbox.send(JSON.stringify({ type: 'pong', timestamp }))
  */
-export function createOutbox({ ws, socket, maxBytes, flusher, onOverflow }: OutboxOptions): Outbox {
+export function createOutbox({ ws, socket, maxBytes, flusher, onOverflow, traffic }: OutboxOptions): Outbox {
   let entries: Entry[] = []
   let bytes = 0
   const slots = new Map<Channel, Slot>()
@@ -121,7 +136,10 @@ export function createOutbox({ ws, socket, maxBytes, flusher, onOverflow }: Outb
     slot.seq = seq
     latest.keys.forEach((key, i) => {
       const previous = slot.items.get(key)
-      if (previous !== undefined) bytes -= previous.length + key.length
+      if (previous !== undefined) {
+        bytes -= previous.length + key.length
+        if (traffic) traffic.replaced++
+      }
       slot.items.set(key, latest.items[i]!)
       bytes += latest.items[i]!.length + key.length
     })
@@ -135,7 +153,14 @@ export function createOutbox({ ws, socket, maxBytes, flusher, onOverflow }: Outb
     slots.clear()
     socket.cork()
     try {
-      for (const entry of batch) ws.send(Buffer.isBuffer(entry) ? entry : encodeSlot(entry), { binary: false })
+      for (const entry of batch) {
+        if (Buffer.isBuffer(entry)) ws.send(entry, { binary: false })
+        else {
+          const text = encodeSlot(entry)
+          count(traffic, entry.channel, Buffer.byteLength(text))
+          ws.send(text, { binary: false })
+        }
+      }
     } finally {
       socket.uncork()
     }
@@ -151,13 +176,17 @@ export function createOutbox({ ws, socket, maxBytes, flusher, onOverflow }: Outb
   const outbox: Outbox = {
     send(data, channel) {
       if (dead) return
-      if (channel) slots.delete(channel)
+      if (channel) {
+        slots.delete(channel)
+        count(traffic, channel, typeof data === 'string' ? Buffer.byteLength(data) : data.length)
+      }
       push(data)
     },
     sendFrame(channel, frame) {
       if (dead) return
       if (frame.latest && behind()) return merge(channel, frame.seq, frame.latest)
       slots.delete(channel)
+      count(traffic, channel, frame.bytes.length)
       push(frame.bytes)
     },
     flush() {

@@ -11,6 +11,7 @@ import { enqueue, flushHeld, hold, release, sendInOrder, sendJson, type Client }
 import { checkTokenLimit, entitle, hasPremiumFeatures, limitsOf, type Policy } from './entitlements.js'
 import { applyGrant, type GrantDeps } from './grants.js'
 import type { Hub } from './hub.js'
+import type { CloseReason } from './gatewayCounters.js'
 import type { RateVerdict } from './rateLimiter.js'
 
 export type SessionDeps = {
@@ -22,8 +23,12 @@ export type SessionDeps = {
   policy: Policy
   verifier: TokenVerifier | null
   grants: GrantDeps
-  /** Counts clients closed for flooding (1008). */
-  onFloodClose(client: Client): void
+  /** The server closes a client (counted by reason). */
+  onClose(client: Client, reason: CloseReason): void
+  /** A message was refused over the rate limit. */
+  onRateLimited(client: Client): void
+  /** A token in an `auth` message was refused. */
+  onAuthFailure(client: Client): void
 }
 
 /**
@@ -60,12 +65,13 @@ function fail(deps: SessionDeps, client: Client, err: unknown, id: string | numb
 function refuseOverRate(deps: SessionDeps, client: Client, verdict: Extract<RateVerdict, { ok: false }>): void {
   if (verdict.close) {
     deps.logger.info({ clientId: client.id, ip: client.ip }, 'client kept sending past the rate limit; closing with 1008')
-    deps.onFloodClose(client)
+    deps.onClose(client, 'rate_limit')
     client.closing = true
     const end = () => client.outbox.end(CloseCode.policyViolation, 'rate limit exceeded')
     enqueue(client, end, (err) => deps.logger.error({ err, clientId: client.id }, 'closing a flooding client failed'))
     return
   }
+  deps.onRateLimited(client)
   const rate = limitsOf(deps.policy, client.tier).ratePerMin
   const message = `over ${rate} messages per minute; retry in ${verdict.retryAfterMs} ms`
   fail(deps, client, new ProtocolError(ErrorCode.rateLimited, message, { retryAfterMs: verdict.retryAfterMs }), undefined)
@@ -106,7 +112,9 @@ async function handleMessage(deps: SessionDeps, client: Client, message: ClientM
 async function authenticate(deps: SessionDeps, client: Client, message: AuthMessage): Promise<void> {
   if (!deps.verifier) throw new ProtocolError(ErrorCode.authDisabled, 'authentication is not configured on this server; every feature is open')
   const grant = await deps.verifier.verify(message.token).catch((err: unknown) => {
-    throw err instanceof AuthError ? new ProtocolError(ErrorCode.unauthorized, err.message) : err
+    if (!(err instanceof AuthError)) throw err
+    deps.onAuthFailure(client)
+    throw new ProtocolError(ErrorCode.unauthorized, err.message)
   })
   sendJson(client, withId({ type: 'authenticated', tier: grant.tier, expiresAt: grant.expiresAt }, message.id))
   applyGrant(deps.grants, client, grant)
@@ -216,6 +224,7 @@ export function resynchronise(deps: SessionDeps, client: Client, channel: Channe
   const fail = (err: unknown) => {
     deps.logger.warn({ err, clientId: client.id, channel }, 're-synchronising a subscriber failed; closing it with 1012 (reconnect)')
     client.closing = true
+    deps.onClose(client, 'renumbered')
     client.outbox.end(CloseCode.serviceRestart, 'stream renumbered; reconnect')
   }
   enqueue(client, task, fail)

@@ -25,6 +25,17 @@ export type IndexerOptions = {
   publishFrom?: bigint
   /** The leader's fencing token, checked by every commit (Redis); null when not leading. */
   fence?: () => number | null
+  /** A reorg removed this many blocks (metrics). */
+  onReorg?: (depth: number) => void
+  /** Where to count what it published (kept across leadership terms); a new object by default. */
+  counts?: IndexerCounts
+}
+
+/** What the indexer published (launches, trades, alerts by type) and the reorgs it handled. */
+export type IndexerCounts = { launches: number; trades: number; alerts: number; reorgs: number; alertsByType: Record<string, number> }
+
+export function createIndexerCounts(): IndexerCounts {
+  return { launches: 0, trades: 0, alerts: 0, reorgs: 0, alertsByType: {} }
 }
 
 /** A CORE/USD pair's reserves read at start, before its next `Sync` (a first start). */
@@ -40,7 +51,7 @@ export type Indexer = {
   snapshot(): IndexerSnapshot
   /** The last committed position (null before the first). */
   position(): Checkpoint | null
-  stats(): { launches: number; trades: number; alerts: number; reorgs: number; tokens: number; coreUsd: number | null }
+  stats(): { launches: number; trades: number; alerts: number; reorgs: number; alertsByType: Readonly<Record<string, number>>; tokens: number; coreUsd: number | null }
 }
 
 /** The indexer as a value: its state, the records of its unfinalized blocks, where it stands. */
@@ -51,7 +62,7 @@ type Run = {
   position: Checkpoint | null
   /** Blocks up to here are final: their records go with the next commit. */
   finalized: number | null
-  counts: { launches: number; trades: number; alerts: number; reorgs: number }
+  counts: IndexerCounts
 }
 
 /** The rows a change set touched, as they are now (text; null: removed). */
@@ -96,6 +107,7 @@ async function onBlock(run: Run, event: BlockEvent, batch: Checkpoint): Promise<
   run.counts.launches += result.tokens.length
   run.counts.trades += result.trades.length
   run.counts.alerts += result.alerts.length
+  for (const a of result.alerts) run.counts.alertsByType[a.type] = (run.counts.alertsByType[a.type] ?? 0) + 1
 }
 
 async function onReorg(run: Run, event: ReorgEvent, position: Checkpoint): Promise<void> {
@@ -107,6 +119,7 @@ async function onReorg(run: Run, event: ReorgEvent, position: Checkpoint): Promi
   run.position = position
   await run.options.ledger.commit({ ...reorgCommit(undone, range), indexer: indexerWrite(run, position, { rows: rowsOf(run.state, undone.changes), dropRecordsAbove: ancestor }) })
   run.counts.reorgs++
+  run.options.onReorg?.(removed.length)
   const { retract } = undone
   run.options.logger.warn({ ...range, tokens: retract.tokens.length, trades: retract.trades.length, alerts: retract.alertIds.length, prices: undone.prices.length }, 'chain reorganisation: delivered items retracted, prices corrected')
 }
@@ -141,7 +154,7 @@ export function createIndexer(options: IndexerOptions, restored: Restored | null
     records: new Map((restored?.records ?? []).map((r) => [r.number, r])),
     position: restored?.position ?? null,
     finalized: null,
-    counts: { launches: 0, trades: 0, alerts: 0, reorgs: 0 },
+    counts: options.counts ?? createIndexerCounts(),
   }
   const snapshot = (): IndexerSnapshot => ({ position: run.position, rows: dumpState(run.state), records: [...run.records.values()] })
   options.ledger.attach(snapshot)

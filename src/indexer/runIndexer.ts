@@ -5,7 +5,8 @@ import { readTokenMetadata, readTotalSupply } from '../chain/tokenMetadata.js'
 import type { ChainSettings } from '../config/networks.js'
 import { FencedError, type Ledger, type Restored } from '../ledger/ledger.js'
 import type { TokenMeta } from '../market/book.js'
-import { createIndexer, type Indexer } from './indexer.js'
+import type { Metrics } from '../metrics/metrics.js'
+import { createIndexer, createIndexerCounts, type Indexer, type IndexerCounts } from './indexer.js'
 import type { Leadership, LeadershipStatus } from './leadership.js'
 import type { MetadataReader } from './metadata.js'
 import type { StepOptions } from './step.js'
@@ -21,6 +22,8 @@ export type RunIndexerOptions = {
   startBlock?: bigint
   backfillBlocks: number
   maxBlockRange: number
+  /** Histograms of `eth_getLogs` ranges and reorg depths. */
+  metrics?: Metrics
 }
 
 export type IndexerStatus = {
@@ -40,8 +43,12 @@ export type IndexerStatus = {
   trades: number
   alerts: number
   reorgs: number
+  alertsByType: Readonly<Record<string, number>>
   tokens: number
   coreUsd: number | null
+  /** `eth_getLogs` calls, and failed follower steps by kind (`range_limit`, `timeout`, …), since the process started. */
+  getLogs: number
+  rpcErrors: Readonly<Record<string, number>>
 }
 
 export type RunningIndexer = {
@@ -84,7 +91,10 @@ function metadataReader(client: () => PublicClient): MetadataReader {
 /** One stretch of indexing: from a saved state (or a rebuild) until stopped or fenced off. */
 type Term = { indexer: Indexer; follower: ChainFollower; start: 'warm' | 'cold'; publishFrom: bigint | null; fenced: Promise<void> }
 
-async function startTerm(options: RunIndexerOptions, log: Logger): Promise<Term> {
+/** Counted across terms: what the indexer published and the follower's RPC use. */
+type Totals = { indexer: IndexerCounts; getLogs: number; rpcErrors: Record<string, number> }
+
+async function startTerm(options: RunIndexerOptions, totals: Totals, log: Logger): Promise<Term> {
   const { settings, ledger } = options
   const restored: Restored | null = await ledger.load()
   const quotes = { quoteTokens: settings.quoteTokens, usdTokens: settings.usdTokens }
@@ -104,6 +114,8 @@ async function startTerm(options: RunIndexerOptions, log: Logger): Promise<Term>
       logger: log,
       ...(plan ? { publishFrom: plan.publishFrom } : {}),
       ...(options.leadership ? { fence: () => options.leadership!.status().fence } : {}),
+      counts: totals.indexer,
+      ...(options.metrics ? { onReorg: (depth: number) => options.metrics!.reorgDepth.observe(depth) } : {}),
     },
     restored,
   )
@@ -122,6 +134,11 @@ async function startTerm(options: RunIndexerOptions, log: Logger): Promise<Term>
     // Caught up: the state is complete, so a bus that has no numbering yet (a fresh Redis) gets one now,
     // with the read model, even if the chain is quiet.
     onCaughtUp: () => void ledger.start({ create: true }).catch((err: unknown) => log.warn({ err }, 'starting the bus numbering failed; the next commit does it')),
+    onGetLogs(blocks) {
+      totals.getLogs++
+      options.metrics?.getLogsRange.observe(blocks)
+    },
+    onRpcError: (kind) => void (totals.rpcErrors[kind] = (totals.rpcErrors[kind] ?? 0) + 1),
     onEvents: (events, position) =>
       indexer.handle(events, position).catch((err: unknown) => {
         if (err instanceof FencedError) onFenced()
@@ -148,6 +165,7 @@ async function startTerm(options: RunIndexerOptions, log: Logger): Promise<Term>
 export async function runIndexer(options: RunIndexerOptions): Promise<RunningIndexer> {
   const log = options.logger.child({ module: 'indexer' })
   const abort = new AbortController()
+  const totals: Totals = { indexer: createIndexerCounts(), getLogs: 0, rpcErrors: {} }
   let term: Term | null = null
   let stopping: Promise<void> | null = null
 
@@ -155,7 +173,7 @@ export async function runIndexer(options: RunIndexerOptions): Promise<RunningInd
     while (!abort.signal.aborted) {
       await leadership.acquire(abort.signal)
       const stop = new AbortController()
-      term = await startTerm(options, log)
+      term = await startTerm(options, totals, log)
       await Promise.race([leadership.lost(AbortSignal.any([abort.signal, stop.signal])).catch(() => {}), term.fenced])
       stop.abort() // fenced: the renewal loop of this term ends too
       const ended = term
@@ -170,7 +188,7 @@ export async function runIndexer(options: RunIndexerOptions): Promise<RunningInd
     lead(options.leadership).catch((err: unknown) => {
       if (!abort.signal.aborted) log.fatal({ err }, 'the leadership loop failed')
     })
-  } else term = await startTerm(options, log)
+  } else term = await startTerm(options, totals, log)
 
   return {
     stop: () =>
@@ -196,12 +214,15 @@ export async function runIndexer(options: RunIndexerOptions): Promise<RunningInd
         lag: head === null || processed === null ? null : Math.max(0, head - processed),
         mode: f?.mode ?? 'standby',
         start: term?.start ?? null,
-        launches: stats?.launches ?? 0,
-        trades: stats?.trades ?? 0,
-        alerts: stats?.alerts ?? 0,
-        reorgs: stats?.reorgs ?? 0,
+        launches: totals.indexer.launches,
+        trades: totals.indexer.trades,
+        alerts: totals.indexer.alerts,
+        reorgs: totals.indexer.reorgs,
+        alertsByType: totals.indexer.alertsByType,
         tokens: stats?.tokens ?? 0,
         coreUsd: stats?.coreUsd ?? null,
+        getLogs: totals.getLogs,
+        rpcErrors: totals.rpcErrors,
       }
     },
   }

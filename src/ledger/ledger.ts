@@ -69,7 +69,7 @@ export type Ledger = {
    * indexer leads.
    */
   commit(block: BlockCommit): Promise<void>
-  /** The epoch it commits under (null before `start`), and how many commits it made in it. */
-  status(): { epoch: string | null; commits: number }
+  /** The epoch it commits under (null before `start`), how many commits it made in it, and the messages it published per channel. */
+  status(): { epoch: string | null; commits: number; published: Readonly<Record<string, number>> }
   close(): Promise<void>
 }

@@ -15,6 +15,7 @@ import type { StateFile } from './stateFile.js'
  */
 export function createMemoryLedger(bus: MemoryBus, store: MemoryStateStore, file?: StateFile): Ledger {
   let commits = 0
+  const published: Record<string, number> = {}
   let snapshot: (() => IndexerSnapshot) | null = null
   let snapshotted = false
   return {
@@ -33,7 +34,10 @@ export function createMemoryLedger(bus: MemoryBus, store: MemoryStateStore, file
     async commit({ publications, delta, indexer }) {
       const publishedAt = Date.now()
       store.apply(delta)
-      for (const { channel, publication } of publications) bus.append(channel, publication, publishedAt)
+      for (const { channel, publication } of publications) {
+        bus.append(channel, publication, publishedAt)
+        published[channel] = (published[channel] ?? 0) + 1
+      }
       commits++
       if (!file || !indexer) return
       const current = snapshot && (!snapshotted || file.due()) ? snapshot() : null
@@ -42,7 +46,7 @@ export function createMemoryLedger(bus: MemoryBus, store: MemoryStateStore, file
         snapshotted = true
       } else await file.append(indexer, delta)
     },
-    status: () => ({ epoch: bus.status().epoch, commits }),
+    status: () => ({ epoch: bus.status().epoch, commits, published }),
     async close() {},
   }
 }

@@ -36,6 +36,7 @@ export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedger
   const abort = new AbortController()
   let session: Session | null = null
   let snapshot: (() => IndexerSnapshot) | null = null
+  const published: Record<string, number> = {}
   let failingSince: number | null = null
   let failures = 0
 
@@ -128,11 +129,12 @@ export function createRedisLedger({ redis, limits, mirror, logger }: RedisLedger
         }
       }
       mirror.apply(block.delta)
+      for (const { channel } of block.publications) published[channel] = (published[channel] ?? 0) + 1
       if (failingSince !== null) log.info({ outageMs: Date.now() - failingSince, attempts: failures }, 'redis commits resumed; nothing skipped')
       failingSince = null
       failures = 0
     },
-    status: () => ({ epoch: session?.epoch ?? null, commits: session?.commit ?? 0 }),
+    status: () => ({ epoch: session?.epoch ?? null, commits: session?.commit ?? 0, published }),
     async close() {
       abort.abort()
     },

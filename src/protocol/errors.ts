@@ -28,6 +28,8 @@ export const ErrorCode = {
   serverFull: 'server_full',
   /** Upgrade refused (HTTP 503, `Retry-After`): the gateway is starting (its bus is not reachable yet). */
   starting: 'starting',
+  /** Upgrade refused (HTTP 503, `Retry-After`): the gateway is shutting down; connect to another one. */
+  draining: 'draining',
   /** Upgrade refused (HTTP 403): the browser Origin is not in ALLOWED_ORIGINS. */
   originNotAllowed: 'origin_not_allowed',
   notFound: 'not_found',
@@ -39,7 +41,7 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
 export const CloseCode = {
-  /** Server shutting down. */
+  /** Server shutting down (a process stopped outside a drain, e.g. a test's stop). */
   goingAway: 1001,
   /** Sent by `ws`: a malformed frame. */
   protocolError: 1002,
@@ -66,6 +68,7 @@ export const UpgradeStatus = {
   [ErrorCode.tooManyConnections]: 429,
   [ErrorCode.serverFull]: 503,
   [ErrorCode.starting]: 503,
+  [ErrorCode.draining]: 503,
   /** A process that serves no WebSocket clients (`ROLE=indexer`). */
   [ErrorCode.notFound]: 404,
 } as const

@@ -17,6 +17,8 @@ export type RedisConnection = {
   subscriber(): Redis
   /** True while the command connection is ready. */
   connected(): boolean
+  /** True while the Pub/Sub connection (once opened) is ready. */
+  subscriberConnected(): boolean
   /** Resolves once the command connection is ready; rejects when `signal` aborts. */
   ready(signal?: AbortSignal): Promise<void>
   close(): Promise<void>
@@ -58,6 +60,7 @@ export function createRedisConnection({ url, prefix, logger, name }: RedisConnec
       return subscriber
     },
     connected: () => command.status === 'ready',
+    subscriberConnected: () => subscriber?.status === 'ready',
     ready: (signal) => whenReady(command, signal),
     async close() {
       await Promise.all([command, subscriber].map((c) => c?.quit().catch(() => c.disconnect())))

@@ -43,6 +43,8 @@ describe('a gateway on a Redis bus nobody has started', () => {
     expect(refused).toMatchObject({ status: 503, retryAfter: '1' })
     expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'starting' } })
     expect(gateway.app.bus.status()).toEqual({ kind: 'redis', connected: true, epoch: null })
+    const notReady = await fetch(`http://127.0.0.1:${gateway.port}/ready`)
+    expect([notReady.status, notReady.headers.get('retry-after'), await notReady.json()]).toEqual([503, '1', { status: 'starting' }])
 
     const redis = createRedisConnection({ url: REDIS_URL, prefix, logger, name: 'test-indexer' })
     await redis.ready()
@@ -50,6 +52,7 @@ describe('a gateway on a Redis bus nobody has started', () => {
     await createRedisLedger({ redis, limits: { historySize: 10, ttlSec: 3600, recentLimit: 10, tradesPerToken: 10 }, mirror, logger }).start({ create: true })
     const client = await waitFor(() => connect(gateway.url), { message: 'the gateway accepts connections' })
     expect(client.epoch).toBe(await gateway.app.bus.epoch())
+    expect((await fetch(`http://127.0.0.1:${gateway.port}/ready`)).status).toBe(200)
     await client.close()
     await redis.close()
   })

@@ -1,21 +1,12 @@
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { once } from 'node:events'
-import { createServer, type AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { parseEther, type Address } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevnet, type DevnetFixture } from '../support/devnet.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js'
 import { connect, type Received } from '../support/wsClient.js'
-
-/** Debian's chromium (`apt-get install -y chromium`; `.ci/run` installs it). playwright-core downloads no browser. */
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
-const WAIT = { timeout: 15_000 }
+import { ARTIFACTS, freePort, lastSubscribe as lastSubscribeOn, launchChromium, recordPage, WAIT, type SocketLog } from './support.js'
 
 let devnet: DevnetFixture
 let port: number
@@ -24,18 +15,9 @@ let proxy: TcpProxy
 let browser: Browser | undefined
 let page: Page
 let token: Address
-const pageErrors: string[] = []
+let pageErrors: string[] = []
 /** What the page sent and received on each of its WebSocket connections, in order. */
-const sockets: { sent: Received[]; received: Received[] }[] = []
-
-/** A port that is free now, so that a restarted server can take the same one. */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const { port } = probe.address() as AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
+let sockets: SocketLog[] = []
 
 function startServer(): Promise<TestServer> {
   return startTestServer({ CORE_NETWORK: 'devnet', DEVNET_FILE: devnet.deploymentFile, CHECKPOINT_FILE: `${devnet.dir}/checkpoint.json`, WS_PORT: String(port) })
@@ -45,29 +27,17 @@ const buy = async (core: string, wallet = 1) => (await devnet.actions.buy({ wall
 const tradeRow = (hash: string) => page.locator(`#trades tr[data-tx="${hash}"]`)
 const status = (state: string) => page.waitForSelector(`#status[data-state="${state}"]`, WAIT)
 /** The page's last `subscribe` to `channel` on its current connection, and the server's reply to it. */
-function lastSubscribe(channel: string) {
-  const { sent, received } = sockets.at(-1)!
-  const request = sent.findLast((m) => m.type === 'subscribe' && m['channel'] === channel)
-  const reply = received.find((m) => m.type === 'subscribed' && m['id'] === request?.['id'])
-  return { params: request?.['params'] as Record<string, unknown> | undefined, reply }
-}
+const lastSubscribe = (channel: string) => lastSubscribeOn(sockets.at(-1)!, channel)
 const rpc = (method: string, params: unknown[] = []) => devnet.wallets[0]!.client.request({ method, params } as never) as Promise<unknown>
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`)
   ;[devnet, port] = await Promise.all([startDevnet(), freePort()])
   server = await startServer()
   // The page goes through a TCP proxy so that a test can cut its connection while the server runs.
   proxy = await startTcpProxy(port)
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (err) => pageErrors.push(err.message))
-  page.on('websocket', (ws) => {
-    const log = { sent: [] as Received[], received: [] as Received[] }
-    sockets.push(log)
-    ws.on('framesent', ({ payload }) => log.sent.push(JSON.parse(String(payload)) as Received))
-    ws.on('framereceived', ({ payload }) => log.received.push(JSON.parse(String(payload)) as Received))
-  })
+  ;({ sockets, errors: pageErrors } = recordPage(page))
   await page.goto(`http://127.0.0.1:${proxy.port}/`)
 })
 

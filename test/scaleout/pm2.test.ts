@@ -51,6 +51,8 @@ beforeAll(async () => {
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '3000',
+    DRAIN_GRACE_MS: '300',
+    DRAIN_SPREAD_MS: '300',
   })
   try {
     await waitFor(() => listeningGateways().size === 2, { timeoutMs: 30_000, intervalMs: 100, message: 'both gateways listening' })
@@ -144,7 +146,7 @@ describe('pm2 ecosystem: 1 indexer + 2 gateways on one port, on Redis', () => {
     expect(new Set(received.map((m) => m['seq'])).size).toBe(1)
   })
 
-  it('pm2 kill: SIGINT drains the clients (1001), every process exits 0, none is left', async () => {
+  it('pm2 kill: SIGINT drains the clients (1012: reconnect now), every process exits 0, none is left', async () => {
     const tree = pm2.processTree()
     const apps = (await pm2.list()).map((p) => p.pid)
     expect(tree).toEqual(expect.arrayContaining([pm2.daemonPid()!, ...apps]))
@@ -153,7 +155,7 @@ describe('pm2 ecosystem: 1 indexer + 2 gateways on one port, on Redis', () => {
     expect(leftovers).toEqual([])
     expect(pids).toEqual(expect.arrayContaining(tree))
     for (const pid of pids) expect(alive(pid)).toBe(false)
-    for (const { code } of await Promise.all(closes)) expect(code).toBe(1001)
+    for (const { code } of await Promise.all(closes)) expect(code).toBe(1012)
     const exits = [...pm2.daemonLog().matchAll(/App \[(cmws-\w+):\d+\] exited with code \[(\d+)\] via signal \[(\w+)\]/g)].map(([, name, code, signal]) => ({ name, code, signal }))
     expect(exits.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual([
       { name: 'cmws-gateway', code: '0', signal: 'SIGINT' },

@@ -16,7 +16,7 @@ export type TestServer = { app: App; gateway: Gateway; port: number; url: string
  */
 export async function startTestServer(env: Record<string, string> = {}, { waitReady = true } = {}): Promise<TestServer> {
   const redis = process.env['TEST_BUS'] === 'redis' ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: uniquePrefix('server') } : {}
-  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', CORE_NETWORK: 'none', MAX_CONNECTIONS_PER_IP: '1000', ...redis, ...env })
+  const config = parseConfig({ WS_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', CORE_NETWORK: 'none', MAX_CONNECTIONS_PER_IP: '1000', DRAIN_GRACE_MS: '0', DRAIN_SPREAD_MS: '0', ...redis, ...env })
   const app = createApp(config, pino({ level: config.LOG_LEVEL }))
   const port = await app.start()
   if (waitReady) await waitFor(() => app.ready(), { timeoutMs: 30_000, message: 'the server is ready (its indexer caught up)' })

@@ -40,7 +40,7 @@ export async function startServerProcess(env: Record<string, string>, { timeoutM
   const port = env['WS_PORT'] ? Number(env['WS_PORT']) : await freePort()
   let output = ''
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', MAX_CONNECTIONS_PER_IP: '1000', ...env, WS_PORT: String(port) },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', MAX_CONNECTIONS_PER_IP: '1000', DRAIN_GRACE_MS: '0', DRAIN_SPREAD_MS: '0', ...env, WS_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   started.add(child)
