@@ -10,6 +10,11 @@ import { tokenKey, typeKey, walletKey, type Route } from '../protocol/routing.js
  */
 export type ChannelRule<C extends Channel> = {
   keysOf(params: ChannelParams[C]): string[]
+  /**
+   * Params that select every item of the channel (`"*"` without filters): such clients share the
+   * whole message's frame, found without any per-client matching.
+   */
+  selectsAll(params: ChannelParams[C]): boolean
   /** A post-filter for what an index key cannot express (thresholds); undefined when every keyed client matches. */
   accept?(params: ChannelParams[C], route: Route): boolean
   /** Params after subscribing again: lists are merged, scalars take the newest value. */
@@ -30,6 +35,7 @@ function without<T extends string>(list: readonly T[], removed: readonly string[
 
 const prices: ChannelRule<'prices'> = {
   keysOf: (p) => p.tokens.map(tokenKey),
+  selectsAll: (p) => p.tokens.includes('*'),
   merge: (a, b) => ({ tokens: union(a.tokens, b.tokens) }),
   remove(current, removed) {
     const tokens = without(current.tokens, removed.tokens)
@@ -39,6 +45,7 @@ const prices: ChannelRule<'prices'> = {
 
 const tokens: ChannelRule<'tokens'> = {
   keysOf: () => ['*'],
+  selectsAll: () => true,
   merge: (_a, b) => b,
   remove: () => null,
 }
@@ -49,6 +56,7 @@ function tradeValueAccepted(min: number | undefined, route: Route): boolean {
 
 const trades: ChannelRule<'trades'> = {
   keysOf: (p) => [...p.tokens.map(tokenKey), ...p.wallets.map(walletKey)],
+  selectsAll: (p) => p.tokens.includes('*') && p.minValueUsd === undefined,
   accept: (p, route) => tradeValueAccepted(p.minValueUsd, route),
   merge(a, b) {
     const merged = { tokens: union(a.tokens, b.tokens), wallets: union(a.wallets, b.wallets) }
@@ -72,6 +80,7 @@ function alertAccepted(p: ChannelParams['alerts'], route: Route): boolean {
 
 const alerts: ChannelRule<'alerts'> = {
   keysOf: (p) => p.types.map(typeKey),
+  selectsAll: (p) => p.types.includes('*') && p.tokens.length === 0 && !p.minSeverity && p.minValueUsd === undefined,
   accept: alertAccepted,
   merge(a, b) {
     const merged: ChannelParams['alerts'] = { types: union(a.types, b.types) as typeof a.types, tokens: union(a.tokens, b.tokens) }

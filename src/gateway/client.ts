@@ -77,7 +77,7 @@ export function sendJson(client: Client, message: object, channel?: Channel): vo
  * skipped if the client already has that seq.
  */
 export function deliver(client: Client, channel: Channel, frame: Frame): void {
-  const held = client.held.get(channel)
+  const held = client.held.size === 0 ? undefined : client.held.get(channel)
   if (held) {
     held.frames.push(frame)
     return

@@ -55,10 +55,14 @@ export type HubOptions = {
   onBroken(channel: Channel, reason: FeedBreak, epoch: string, seq: number): void
 }
 
-type Index = { byKey: Map<string, Set<Client>>; members: Set<Client> }
+/**
+ * One channel's subscribers: `all` select every item (they share the whole message's frame, with no
+ * per-client matching); the others are filed under their index keys.
+ */
+type Index = { byKey: Map<string, Set<Client>>; all: Set<Client>; members: Set<Client> }
 
 export function createHub({ bus, logger, onBroken, counters: busCounters = createBusCounters(), observeDelay }: HubOptions): Hub {
-  const indexes = new Map<Channel, Index>(channels.map((c) => [c, { byKey: new Map(), members: new Set() }]))
+  const indexes = new Map<Channel, Index>(channels.map((c) => [c, { byKey: new Map(), all: new Set(), members: new Set() }]))
   const feeds = new Map<Channel, ChannelFeed>()
   const counters = { framesEncoded: 0 }
 
@@ -110,10 +114,12 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
   function setParams(client: Client, channel: Channel, next: ChannelParams[Channel] | null): void {
     const rule = channelRules[channel] as ChannelRule<Channel>
     const current = client.subs.get(channel)
-    if (current) file(client, channel, rule.keysOf(current), false)
     const index = indexes.get(channel)!
+    if (current) file(client, channel, rule.keysOf(current), false)
+    index.all.delete(client)
     if (next) {
-      file(client, channel, rule.keysOf(next), true)
+      if (rule.selectsAll(next)) index.all.add(client)
+      else file(client, channel, rule.keysOf(next), true)
       client.subs.set(channel, next)
       index.members.add(client)
       openFeed(channel)
@@ -147,21 +153,35 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     return picked
   }
 
-  function framesFor(message: Extract<BusMessage, { kind: 'data' }>, picked: Map<Client, number[]>): Map<Client, Frame> {
+  /** The frame of some of a message's items (`positions`), encoded once. */
+  function frameOf(message: Extract<BusMessage, { kind: 'data' }>, positions: readonly number[]): Frame {
+    counters.framesEncoded++
+    const items = positions.map((i) => message.items[i]!.json)
+    const frame: Frame = { seq: message.seq, bytes: Buffer.from(encodeData(message.channel, dataKey[message.channel], message.seq, items)) }
+    const replace = positions.map((i) => message.items[i]!.route.replace)
+    if (replace[0] !== undefined) frame.latest = { keys: replace as string[], items }
+    return frame
+  }
+
+  /** The whole message's frame (every item), built on first use. */
+  function fullFrame(message: Extract<BusMessage, { kind: 'data' }>): () => Frame {
+    let frame: Frame | undefined
+    return () => (frame ??= frameOf(message, message.items.map((_, i) => i)))
+  }
+
+  /** Frames for the clients matched item by item: each distinct selection framed once (the whole message shares `full`). */
+  function framesFor(message: Extract<BusMessage, { kind: 'data' }>, picked: Map<Client, number[]>, full: () => Frame): Map<Client, Frame> {
     const bySelection = new Map<string, Frame>()
     const out = new Map<Client, Frame>()
+    const everything = message.items.length
     for (const [client, positions] of picked) {
+      if (positions.length === everything) {
+        out.set(client, full())
+        continue
+      }
       const selection = positions.join(',')
       let frame = bySelection.get(selection)
-      if (!frame) {
-        counters.framesEncoded++
-        const items = positions.map((i) => message.items[i]!.json)
-        const text = encodeData(message.channel, dataKey[message.channel], message.seq, items)
-        frame = { seq: message.seq, bytes: Buffer.from(text) }
-        const replace = positions.map((i) => message.items[i]!.route.replace)
-        if (replace[0] !== undefined) frame.latest = { keys: replace as string[], items }
-        bySelection.set(selection, frame)
-      }
+      if (!frame) bySelection.set(selection, (frame = frameOf(message, positions)))
       out.set(client, frame)
     }
     return out
@@ -182,7 +202,14 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
       return
     }
     if (message.items.length === 0) return
-    for (const [client, frame] of framesFor(message, match(channel, message.items))) deliver(client, channel, frame)
+    const index = indexes.get(channel)!
+    const full = fullFrame(message)
+    // The fast path: every client that selects every item gets the same frame; per client, a queue append.
+    if (index.all.size > 0) {
+      const frame = full()
+      for (const client of index.all) deliver(client, channel, frame)
+    }
+    if (index.byKey.size > 0) for (const [client, frame] of framesFor(message, match(channel, message.items), full)) deliver(client, channel, frame)
     logger.trace({ channel, seq: message.seq }, 'routed bus message')
   }
 
@@ -207,7 +234,9 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     },
     frameFor(client, message) {
       if (message.kind === 'reorg') return client.subs.has(message.channel) ? reorgFrame(message) : null
-      return framesFor(message, match(message.channel, message.items, client)).get(client) ?? null
+      const full = fullFrame(message)
+      if (indexes.get(message.channel)!.all.has(client)) return message.items.length > 0 ? full() : null
+      return framesFor(message, match(message.channel, message.items, client), full).get(client) ?? null
     },
     members: (channel) => indexes.get(channel)!.members,
     subscriberCount: (channel) => indexes.get(channel)!.members.size,

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
-import { dataKey, type Channel } from '../protocol/items.js'
+import { channels, dataKey, type Channel } from '../protocol/items.js'
 import { encodeData } from '../protocol/serverMessages.js'
 
 /** A frame ready for the wire: encoded once, shared by every client that receives it. */
@@ -74,13 +74,15 @@ export function createFlusher(onError: (err: unknown) => void): Flusher {
 export type Traffic = { messages: Record<string, number>; bytes: Record<string, number>; replaced: number }
 
 export function createTraffic(): Traffic {
-  return { messages: {}, bytes: {}, replaced: 0 }
+  // Every channel's key from the start: one object shape, cheap increments on the hot path.
+  const zero = () => Object.fromEntries(channels.map((c) => [c, 0]))
+  return { messages: zero(), bytes: zero(), replaced: 0 }
 }
 
 function count(traffic: Traffic | undefined, channel: string, bytes: number): void {
   if (!traffic) return
-  traffic.messages[channel] = (traffic.messages[channel] ?? 0) + 1
-  traffic.bytes[channel] = (traffic.bytes[channel] ?? 0) + bytes
+  traffic.messages[channel]! += 1
+  traffic.bytes[channel]! += bytes
 }
 
 export type OutboxOptions = {
