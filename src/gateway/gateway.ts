@@ -266,7 +266,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     admission.stop()
     if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs))
     stopHeartbeat()
-    const serverClosed = http.close()
     const reason = code === CloseCode.serviceRestart ? 'restart' : 'shutdown'
     logger.info({ clients: clients.size, code, spreadMs }, 'closing clients')
     const cut = setTimeout(() => clients.forEach((c) => c.ws.terminate()), Math.max(0, timeoutMs - (Date.now() - started)))
@@ -277,7 +276,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     clearTimeout(cut)
     hub.close()
     wss.close()
-    await serverClosed
+    // Listening until now: /ready kept answering 503 draining, upgrades 503, during the whole drain.
+    await http.close()
   }
 
   return {
