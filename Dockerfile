@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: no `prepare` (src is not here yet) and no install scripts; the anvil binary comes
 # from its platform package (@foundry-rs/anvil-linux-*), not from @foundry-rs/anvil's postinstall.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.client.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 

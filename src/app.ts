@@ -12,6 +12,7 @@ import { healthRoute } from './gateway/health.js'
 import { createHttpServer, type HttpServer } from './gateway/httpServer.js'
 import { createRedisIpSlots } from './gateway/ipSlots.js'
 import { staticRoutes } from './gateway/static.js'
+import { clientRoutes } from './gateway/clientModules.js'
 import { tokenRoutes } from './gateway/tokenRoutes.js'
 import { runIndexer, type RunningIndexer } from './indexer/runIndexer.js'
 import type { Ledger } from './ledger/ledger.js'
@@ -115,7 +116,7 @@ export function createApp(config: Config, logger: Logger): App {
           state,
           logger,
           health,
-          routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes(), ...opsRoutes },
+          routes: { ...tokenRoutes(state, config.RECENT_TOKENS), ...staticRoutes(), ...browserClient(logger), ...opsRoutes },
           metrics,
           // One process without Redis serves once its own indexer has caught up (never an empty snapshot).
           ...(redis || config.ROLE === 'gateway' ? {} : { ready: () => noChain || (indexer?.ready() ?? false) }),
@@ -188,6 +189,16 @@ function indexerHttp(config: Config, bus: Pick<Bus, 'status'>, extra: () => Reco
   const http = createHttpServer({ host: config.HOST, port: config.WS_PORT, routes: { ...routes, '/health': healthRoute({ role: config.ROLE, bus, connections: () => 0, extra }) }, logger })
   http.server.on('upgrade', (_req, socket) => refuseUpgrade(socket, ErrorCode.notFound, 'this process is an indexer (ROLE=indexer): connect to a gateway'))
   return http
+}
+
+/** The typed client's modules for browsers (`/client/index.js`); none (and a warning) if they cannot be read. */
+function browserClient(logger: Logger): Record<string, Route> {
+  try {
+    return clientRoutes()
+  } catch (err) {
+    logger.warn({ err }, 'the browser client (/client/index.js) is not served: its modules could not be read')
+    return {}
+  }
 }
 
 /** The alert rules' thresholds: env values, with the network's USD scale where env is silent. */

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { createPublicClient, getAddress, getContractAddress, http, isAddress, maxUint256, parseEther, parseUnits, type Address, type Hash } from 'viem'
 import { z } from 'zod'
@@ -128,7 +128,10 @@ export async function deployDevnet({ rpcUrl, wsUrl, file }: DeployDevnetParamete
  */
 export async function writeDeployment(file: string, deployment: Deployment): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
-  await writeFile(file, `${JSON.stringify(deployment, null, 2)}\n`)
+  // Written aside, then renamed: a server reading the file never sees half of it.
+  const partial = `${file}.${process.pid}.tmp`
+  await writeFile(partial, `${JSON.stringify(deployment, null, 2)}\n`)
+  await rename(partial, file)
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws'
 import type { ChannelParams } from '../protocol/clientMessages.js'
 import type { Channel } from '../protocol/items.js'
+import type { ServerMessage } from '../protocol/serverMessages.js'
 import type { Tier } from '../protocol/tiers.js'
 import type { Frame, Outbox } from './outbox.js'
 import type { CloseReason } from './gatewayCounters.js'
@@ -67,8 +68,8 @@ export function enqueue(client: Client, task: () => void | Promise<void>, onErro
   client.queue = client.queue.then(task).catch(onError)
 }
 
-/** Sends a server message object (replies, errors, snapshots: encoded per client); `channel` when it belongs to that channel's stream. */
-export function sendJson(client: Client, message: object, channel?: Channel): void {
+/** Sends a server message (replies, errors: encoded per client); `channel` when it belongs to that channel's stream. */
+export function sendJson(client: Client, message: ServerMessage, channel?: Channel): void {
   client.outbox.send(JSON.stringify(message), channel)
 }
 

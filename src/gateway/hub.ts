@@ -3,7 +3,7 @@ import type { Bus, BusMessage, EncodedItem } from '../bus/bus.js'
 import type { ChannelParams, SubscribeMessage, UnsubscribeParams } from '../protocol/clientMessages.js'
 import { channels, dataKey, type Channel } from '../protocol/items.js'
 import { WILDCARD } from '../protocol/routing.js'
-import { encodeData } from '../protocol/serverMessages.js'
+import { encodeData, type ReorgMessage } from '../protocol/serverMessages.js'
 import { createChannelFeed, type ChannelFeed, type FeedBreak } from './channelFeed.js'
 import { channelRules, type ChannelRule } from './channelRules.js'
 import { deliver, type Client, type Frame } from './client.js'
@@ -189,7 +189,8 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
 
   function reorgFrame(message: Extract<BusMessage, { kind: 'reorg' }>): Frame {
     const { channel, seq, fromBlock, toBlock, txHashes, ids } = message
-    return { seq, bytes: Buffer.from(JSON.stringify({ type: 'reorg', channel, seq, fromBlock, toBlock, txHashes, ...(ids ? { ids } : {}) })) }
+    const reorg: ReorgMessage = { type: 'reorg', channel, seq, fromBlock, toBlock, txHashes: [...txHashes], ...(ids ? { ids: [...ids] } : {}) }
+    return { seq, bytes: Buffer.from(JSON.stringify(reorg)) }
   }
 
   function route(message: BusMessage): void {

@@ -2,10 +2,10 @@ import type { Logger } from 'pino'
 import type { RawData } from 'ws'
 import { AuthError, type TokenVerifier } from '../auth/jwt.js'
 import type { Bus } from '../bus/bus.js'
-import { parseClientMessage, peekId, type AuthMessage, type ClientMessage, type SubscribeMessage } from '../protocol/clientMessages.js'
+import { parseClientMessage, peekId, type AuthMessage, type ChannelParams, type ClientMessage, type SubscribeMessage } from '../protocol/clientMessages.js'
 import { CloseCode, ErrorCode, ProtocolError } from '../protocol/errors.js'
 import { dataKey, type Channel } from '../protocol/items.js'
-import { encodeData, unixSeconds } from '../protocol/serverMessages.js'
+import { encodeData, unixSeconds, type UnsubscribedMessage } from '../protocol/serverMessages.js'
 import type { Snapshot, StateStore } from '../state/stateStore.js'
 import { enqueue, flushHeld, hold, release, sendInOrder, sendJson, type Client } from './client.js'
 import { checkTokenLimit, entitle, hasPremiumFeatures, limitsOf, type Policy } from './entitlements.js'
@@ -96,7 +96,7 @@ async function handleMessage(deps: SessionDeps, client: Client, message: ClientM
       return
     case 'unsubscribe': {
       const left = deps.hub.unsubscribe(client, message.channel, message.params)
-      const reply = left ? { type: 'unsubscribed', channel: message.channel, params: left } : { type: 'unsubscribed', channel: message.channel }
+      const reply: UnsubscribedMessage = left ? { type: 'unsubscribed', channel: message.channel, params: left } : { type: 'unsubscribed', channel: message.channel }
       sendJson(client, withId(reply, message.id))
       return
     }
@@ -148,7 +148,7 @@ async function subscribe(deps: SessionDeps, client: Client, requested: Subscribe
 type SubscribedPlan = {
   channel: Channel
   /** The effective params (acknowledged). */
-  params: unknown
+  params: ChannelParams[Channel]
   /** What the snapshot covers (the requested tokens, for prices). */
   wanted: SubscribeMessage['params']
   /** A new subscription starts after the snapshot's seq; an existing one keeps its place in the stream. */
@@ -174,7 +174,7 @@ async function sendSubscribed(deps: SessionDeps, client: Client, plan: Subscribe
   client.outbox.send(encodeData(channel, dataKey[channel], snapshot.seq, snapshot.items, true), channel)
 }
 
-async function replay(deps: SessionDeps, client: Client, channel: Channel, since: number, params: unknown, id: string | number | undefined): Promise<void> {
+async function replay(deps: SessionDeps, client: Client, channel: Channel, since: number, params: ChannelParams[Channel], id: string | number | undefined): Promise<void> {
   const history = await deps.bus.history(channel, since)
   await deps.hub.reached(channel, history.lastSeq)
   sendJson(client, withId({ type: 'subscribed', channel, params, seq: history.lastSeq, resumed: history.complete }, id))

@@ -69,6 +69,16 @@ describe('Dockerfile', () => {
     expect(ignored).toEqual(expect.arrayContaining(['.env', 'node_modules', 'dist', '.data', '.git']))
   })
 
+  it('copies, before the build, every tsconfig `npm run build` compiles with', () => {
+    const build = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['build']!
+    const projects = [...build.matchAll(/-p (\S+)/g)].map(([, p]) => p!)
+    expect(projects).toEqual(['tsconfig.build.json', 'tsconfig.client.json'])
+    const buildAt = instructions.findIndex((i) => i.keyword === 'RUN' && /npm run build/.test(i.args))
+    const copied = instructions.slice(0, buildAt).filter((i) => i.keyword === 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+    // Each project and the tsconfig it extends.
+    for (const project of [...projects, 'tsconfig.json']) expect(copied, project).toContain(project)
+  })
+
   it('needs no install script at run time: the only production package with one is anvil, whose binary comes from its platform package', () => {
     const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }> }
     const withScripts = Object.entries(lock.packages).filter(([, p]) => p.hasInstallScript && !p.dev).map(([name]) => name)

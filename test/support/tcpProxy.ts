@@ -12,6 +12,8 @@ export type TcpProxy = {
   refuse(on: boolean): void
   /** Open connections stay open but stop carrying bytes (a half-dead link); new connections work. */
   freeze(): void
+  /** New connections go to this port from now on (a load balancer sending clients to another server). */
+  retarget(port: number): void
   close(): Promise<void>
 }
 
@@ -28,10 +30,11 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>()
   let refusing = false
   let accepted = 0
+  let target = targetPort
   const server = createServer((client) => {
     if (refusing) return void client.destroy()
     accepted++
-    const upstream = createConnection({ host: '127.0.0.1', port: targetPort })
+    const upstream = createConnection({ host: '127.0.0.1', port: target })
     for (const s of [client, upstream]) {
       sockets.add(s)
       s.on('close', () => sockets.delete(s))
@@ -69,6 +72,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         upstream.pause()
       }
       pairs.clear()
+    },
+    retarget(port) {
+      target = port
     },
     close: () => {
       cutAll()

@@ -1,0 +1,437 @@
+import type { ChannelParams } from '../protocol/clientMessages.js'
+import type { Channel, ChannelItems } from '../protocol/items.js'
+import { parseServerMessage, type AuthenticatedMessage, type ErrorMessage, type ServerMessage, type SubscribedMessage } from '../protocol/serverMessages.js'
+import { reconnectAtOnce, reconnectDelay } from './backoff.js'
+
+/** The subset of the WebSocket API the client uses: the browser's, Node ≥ 22's global, or `ws`'s. */
+export type WebSocketLike = {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: ((event: unknown) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string }) => void) | null
+  onerror: ((event: unknown) => void) | null
+}
+/**
+ * A class with the browser's WebSocket API (used as {@link WebSocketLike}): the global one, or the
+ * `ws` package's, passed as it is (`connect(url, { WebSocket })`); typed loosely so that both fit.
+ */
+export type WebSocketConstructor = new (url: string) => object
+
+export type ClientOptions = {
+  /** The WebSocket class (default: the global one; in Node 20 pass `WebSocket` from the `ws` package). */
+  WebSocket?: WebSocketConstructor
+  /** A JWT presented after every (re)connect (an `auth` message, whose refusal says why). */
+  token?: string
+  /** Reconnect backoff: from `minMs`, doubling, capped at `maxMs`, ±25 % jitter (default 250 ms, 15 s). After 1001/1012: at once. */
+  reconnect?: { minMs?: number; maxMs?: number }
+  /** Send a JSON `ping` when nothing arrived for this long (default 15 s)… */
+  pingAfterMs?: number
+  /** …and replace the connection when nothing arrived for this long (default 25 s). */
+  deadAfterMs?: number
+}
+
+export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'closed'
+
+/** Why a subscription's stream has a hole: the server could not resume it, or renumbered it (a new epoch). */
+export type GapReason = 'not_resumed' | 'epoch' | 'renumbered'
+
+/**
+ * What a subscription's handler receives, in order. Every `data` and `reorg` exactly once across
+ * reconnects and gateway changes; a `gap` when that could not be kept (a `prices`/`tokens` snapshot
+ * follows it).
+ */
+export type ChannelEvent<C extends Channel = Channel> =
+  | { type: 'subscribed'; channel: C; params: ChannelParams[C]; seq: number; resumed: boolean | null }
+  | { type: 'data'; channel: C; items: ChannelItems[C][]; seq: number; snapshot: boolean }
+  | { type: 'reorg'; channel: C; seq: number; fromBlock: number; toBlock: number; txHashes: string[]; ids: string[] }
+  | { type: 'gap'; channel: C; reason: GapReason; seq: number }
+  | { type: 'unsubscribed'; channel: C; params: ChannelParams[C] | null }
+  | { type: 'error'; channel: C; code: string; message: string }
+
+export type ChannelHandler<C extends Channel> = (event: ChannelEvent<C>) => void
+
+/** A subscription to one channel: events to its handler, or iterated with `for await`. */
+export type Subscription<C extends Channel> = AsyncIterable<ChannelEvent<C>> & {
+  readonly channel: C
+  /** Adds params (e.g. one more token) to the channel's subscription; its stream goes on. */
+  add(params: SubscribeParams<C>): void
+  /** Stops this subscription (the channel is left on the server once its last subscription stops). */
+  unsubscribe(): void
+}
+
+/** What the client emits besides channel events. */
+export type ClientEvents = {
+  state: ClientState
+  connected: { clientId: string; epoch: string; tier?: string; expiresAt?: number | null }
+  /** The connection closed (`code` as the server or the network gave it); the next attempt starts in `retryInMs`. */
+  disconnected: { code: number; retryInMs: number; attempt: number }
+  /** A failure the client recovers from by itself (a refused request is also told to its subscription). */
+  error: Error
+}
+
+/** A client of the server: connects, reconnects and resumes by itself. */
+export type MemeClient = {
+  /**
+   * Subscribes to a channel. Params are merged into the channel's (as the server does: one
+   * subscription per channel and connection); each handler gets the channel's events.
+   */
+  subscribe<C extends Channel>(channel: C, params: SubscribeParams<C>, handler?: ChannelHandler<C>): Subscription<C>
+  /** Leaves a channel: every subscription to it ends. */
+  unsubscribe(channel: Channel): void
+  /** Presents a token now and after every reconnect; resolves with the tier. */
+  auth(token: string): Promise<AuthenticatedMessage>
+  /** Closes for good. */
+  close(): void
+  on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void
+  state(): ClientState
+  /** The epoch of the numbering the client's seqs belong to (null before the first `connected`). */
+  epoch(): string | null
+}
+
+/** Subscribe params as a client writes them (the server fills in defaults). */
+export type SubscribeParams<C extends Channel> = {
+  prices: { tokens: string[] }
+  tokens: { includeRecent?: boolean }
+  trades: { tokens?: string[]; wallets?: string[]; minValueUsd?: number }
+  alerts: { types?: string[]; tokens?: string[]; minSeverity?: 'info' | 'warning' | 'critical'; minValueUsd?: number }
+}[C]
+
+type Pending = { message: Record<string, unknown>; resolve: (m: ServerMessage) => void; reject: (e: Error) => void }
+
+type ChannelState = {
+  params: Record<string, unknown>
+  /** Its subscriptions: each gets every event; `end` stops an iterating one. */
+  handlers: Set<{ handle: ChannelHandler<Channel>; end: () => void }>
+  /** Newest seq handed to the handlers (null: nothing yet; a subscribe without `since`). */
+  lastSeq: number | null
+}
+
+/** A refused request (`error` reply), with the server's code. */
+export class RequestError extends Error {
+  override name = 'RequestError'
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const OPEN = 1
+
+function merge(current: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...current }
+  for (const [key, value] of Object.entries(next)) {
+    const before = out[key]
+    out[key] = Array.isArray(before) && Array.isArray(value) ? [...new Set([...before, ...value])] : value
+  }
+  return out
+}
+
+/**
+ * Connects to a server and keeps the connection: reconnects with jittered exponential backoff (at
+ * once after 1001/1012), presents the token, resubscribes every channel with `since` = the last seq
+ * received (so handlers see each message exactly once, also on another gateway of the same epoch),
+ * reports a `gap` when the server could not resume (or the epoch changed), pings when silent and
+ * replaces a dead connection, and resends a request refused with `rate_limited` after `retryAfterMs`.
+ *
+ * @example
+ * const client = connect('ws://localhost:3003', { WebSocket }) // `ws` in Node 20
+ * client.subscribe('trades', { tokens: ['*'] }, (event) => event.type === 'data' && console.log(event.items))
+ */
+export function connect(url: string | readonly string[], options: ClientOptions = {}): MemeClient {
+  const urls = typeof url === 'string' ? [url] : [...url]
+  if (urls.length === 0) throw new Error('connect: no URL')
+  const available = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+  if (!available) throw new Error('no WebSocket available: pass options.WebSocket (e.g. from the ws package)')
+  const Socket = available as new (url: string) => WebSocketLike
+  const minMs = options.reconnect?.minMs ?? 250
+  const maxMs = options.reconnect?.maxMs ?? 15_000
+  const pingAfterMs = options.pingAfterMs ?? 15_000
+  const deadAfterMs = options.deadAfterMs ?? 25_000
+  const channels = new Map<Channel, ChannelState>()
+  const pending = new Map<string, Pending>()
+  /** Ids of sent frames not answered yet, in send order: the server answers in order, and its `rate_limited` carries no id (the refused frame is not parsed), so it refers to the oldest. */
+  let unanswered: string[] = []
+  const listeners: { [K in keyof ClientEvents]: Set<(v: ClientEvents[K]) => void> } = { state: new Set(), connected: new Set(), disconnected: new Set(), error: new Set() }
+  let token = options.token ?? null
+  let socket: WebSocketLike | null = null
+  let state: ClientState = 'connecting'
+  let epoch: string | null = null
+  let attempt = 0
+  /** Connections opened so far: with several URLs, each reconnect goes to the next one. */
+  let opened = 0
+  let nextId = 0
+  let lastHeard = Date.now()
+  let pinged = false
+  let closed = false
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  let healthyTimer: ReturnType<typeof setTimeout> | undefined
+
+  const emit = <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => {
+    for (const l of listeners[event]) l(value)
+  }
+  const setState = (next: ClientState) => {
+    if (state === next) return
+    state = next
+    emit('state', next)
+  }
+  const tell = (channel: Channel, event: ChannelEvent) => {
+    for (const handler of channels.get(channel)?.handlers ?? []) handler.handle(event)
+  }
+
+  /** Sends a request with an id; the promise settles with its reply (rejects while disconnected: callers redo it on reconnect). */
+  function request(message: Record<string, unknown>): Promise<ServerMessage> {
+    const id = `c${++nextId}`
+    return new Promise((resolve, reject) => {
+      if (socket?.readyState !== OPEN) return reject(new Error('not connected'))
+      pending.set(id, { message: { ...message, id }, resolve, reject })
+      send(id)
+    })
+  }
+
+  function send(id: string): void {
+    const p = pending.get(id)
+    if (!p || socket?.readyState !== OPEN) return
+    unanswered.push(id)
+    socket.send(JSON.stringify(p.message))
+  }
+
+  function open(): void {
+    const ws = new Socket(urls[opened++ % urls.length]!)
+    socket = ws
+    lastHeard = Date.now()
+    ws.onmessage = (event) => ws === socket && onFrame(String(event.data))
+    ws.onclose = (event) => ws === socket && onClose(event.code)
+    ws.onerror = () => {}
+  }
+
+  function onClose(code: number): void {
+    socket = null
+    clearTimeout(healthyTimer)
+    for (const p of pending.values()) p.reject(new Error('connection closed'))
+    pending.clear()
+    unanswered = []
+    if (closed) return setState('closed')
+    setState('reconnecting')
+    const delay = reconnectAtOnce.has(code) && attempt === 0 ? Math.round(Math.random() * 100) : reconnectDelay(attempt, minMs, maxMs)
+    attempt++
+    retryTimer = setTimeout(open, delay)
+    emit('disconnected', { code, retryInMs: delay, attempt })
+  }
+
+  function onFrame(text: string): void {
+    lastHeard = Date.now()
+    pinged = false
+    let message: ServerMessage
+    try {
+      message = parseServerMessage(text)
+    } catch (err) {
+      return emit('error', err as Error)
+    }
+    if (message.type === 'connected') return void onConnected(message)
+    if (message.type === 'error' && message.code === 'rate_limited') {
+      const refused = unanswered.shift()
+      if (refused !== undefined) setTimeout(() => send(refused), message.retryAfterMs ?? 1000)
+      return
+    }
+    const id = (message as { id?: string | number }).id
+    const reply = id !== undefined ? pending.get(String(id)) : undefined
+    if (reply) {
+      unanswered = unanswered.filter((u) => u !== String(id))
+      pending.delete(String(id))
+      if (message.type === 'error') reply.reject(new RequestError(message.code, message.message))
+      else reply.resolve(message)
+      return
+    }
+    if (message.type === 'data') onData(message)
+    else if (message.type === 'reorg') onReorg(message)
+    else if (message.type === 'subscribed') onRenumbered(message)
+    else if (message.type === 'unsubscribed') onDropped(message.channel, message.params ?? null)
+    else if (message.type === 'error') emit('error', new RequestError(message.code, message.message))
+  }
+
+  async function onConnected(message: Extract<ServerMessage, { type: 'connected' }>): Promise<void> {
+    if (epoch !== null && message.epoch !== epoch) for (const [channel, s] of channels) if (s.lastSeq !== null) gap(channel, 'epoch', s)
+    epoch = message.epoch
+    setState('connected')
+    healthyTimer = setTimeout(() => (attempt = 0), 10_000)
+    emit('connected', message)
+    if (token !== null) await presentToken(token).catch((err: unknown) => emit('error', err as Error))
+    for (const channel of channels.keys()) void subscribeOnServer(channel, true)
+  }
+
+  /** The numbering was lost: the next subscribe starts afresh (a snapshot for prices/tokens). */
+  function gap(channel: Channel, reason: GapReason, s: ChannelState, seq = s.lastSeq ?? 0): void {
+    s.lastSeq = null
+    tell(channel, { type: 'gap', channel, reason, seq })
+  }
+
+  async function presentToken(value: string): Promise<AuthenticatedMessage> {
+    try {
+      return (await request({ type: 'auth', token: value })) as AuthenticatedMessage
+    } catch (err) {
+      if (err instanceof RequestError && (err.code === 'unauthorized' || err.code === 'auth_disabled')) token = null
+      throw err
+    }
+  }
+
+  /**
+   * Subscribes a channel with its merged params: after a (re)connect resuming after its last seq
+   * (`resume`), else adding params to a live subscription (its stream goes on as it is).
+   */
+  async function subscribeOnServer(channel: Channel, resume: boolean): Promise<void> {
+    const s = channels.get(channel)
+    if (!s) return
+    const since = resume ? s.lastSeq : null
+    let reply: SubscribedMessage
+    try {
+      reply = (await request({ type: 'subscribe', channel, params: since === null ? s.params : { ...s.params, since } })) as SubscribedMessage
+    } catch (err) {
+      if (err instanceof RequestError) tell(channel, { type: 'error', channel, code: err.code, message: err.message })
+      return
+    }
+    if (channels.get(channel) !== s) return
+    s.params = { ...reply.params }
+    if (since !== null && reply.resumed === false) {
+      // The history did not reach back: what it still has is replayed next; the hole is told first.
+      gap(channel, 'not_resumed', s, reply.seq)
+      // Prices and recent launches: their snapshot is the truth again.
+      if (channel === 'prices' || (channel === 'tokens' && s.params['includeRecent'])) return void subscribeOnServer(channel, false)
+    } else s.lastSeq ??= reply.seq
+    tell(channel, { type: 'subscribed', channel, params: reply.params, seq: reply.seq, resumed: since === null ? null : (reply.resumed ?? null) })
+  }
+
+  function onData(message: Extract<ServerMessage, { type: 'data' }>): void {
+    const s = channels.get(message.channel)
+    if (!s) return
+    if (!message.snapshot && s.lastSeq !== null && message.seq <= s.lastSeq) return // already handed over
+    if (!message.snapshot || s.lastSeq === null || message.seq > s.lastSeq) s.lastSeq = message.seq
+    const items = (message.data as Record<string, unknown[]>)[message.channel] as ChannelItems[Channel][]
+    tell(message.channel, { type: 'data', channel: message.channel, items, seq: message.seq, snapshot: message.snapshot === true } as ChannelEvent)
+  }
+
+  function onReorg(message: Extract<ServerMessage, { type: 'reorg' }>): void {
+    const s = channels.get(message.channel)
+    if (!s || (s.lastSeq !== null && message.seq <= s.lastSeq)) return
+    s.lastSeq = message.seq
+    tell(message.channel, { type: 'reorg', channel: message.channel, seq: message.seq, fromBlock: message.fromBlock, toBlock: message.toBlock, txHashes: message.txHashes, ids: message.ids ?? [] })
+  }
+
+  /** Unasked `subscribed`: the server renumbered the channel; its snapshot (if any) follows. */
+  function onRenumbered(message: SubscribedMessage): void {
+    const s = channels.get(message.channel)
+    if (!s) return
+    if (message.epoch) epoch = message.epoch
+    tell(message.channel, { type: 'gap', channel: message.channel, reason: 'renumbered', seq: message.seq })
+    s.lastSeq = message.seq
+  }
+
+  /** Unasked `unsubscribed`: the server removed entries (a premium token expired). */
+  function onDropped(channel: Channel, params: ChannelParams[Channel] | null): void {
+    const s = channels.get(channel)
+    if (!s) return
+    if (params) s.params = { ...params }
+    else s.params = {}
+    tell(channel, { type: 'unsubscribed', channel, params })
+  }
+
+  /** Merges params into a channel's and, when connected, sends them (a fresh channel even with none). */
+  function addParams(channel: Channel, params: Record<string, unknown>, fresh: boolean): void {
+    const s = channels.get(channel)
+    if (!s) return
+    s.params = merge(s.params, params)
+    if (state === 'connected' && (fresh || Object.keys(params).length > 0)) void subscribeOnServer(channel, false)
+  }
+
+  function leave(channel: Channel): void {
+    if (!channels.delete(channel)) return
+    if (socket?.readyState === OPEN) void request({ type: 'unsubscribe', channel }).catch(() => {})
+  }
+
+  const heartbeat = setInterval(() => {
+    if (socket?.readyState !== OPEN) return
+    const silent = Date.now() - lastHeard
+    if (silent > deadAfterMs) {
+      const dead = socket
+      socket = null
+      dead.onclose = null
+      dead.close()
+      onClose(1006)
+    } else if (silent > pingAfterMs && !pinged) {
+      pinged = true
+      request({ type: 'ping' }).catch(() => {})
+    }
+  }, Math.max(250, Math.min(pingAfterMs, deadAfterMs) / 4))
+  ;(heartbeat as { unref?: () => void }).unref?.()
+
+  open()
+
+  return {
+    subscribe<C extends Channel>(channel: C, params: SubscribeParams<C>, handler?: ChannelHandler<C>): Subscription<C> {
+      const fresh = !channels.has(channel)
+      const s = channels.get(channel) ?? { params: {}, handlers: new Set(), lastSeq: null }
+      channels.set(channel, s)
+      const queue: ChannelEvent<C>[] = []
+      let wake: (() => void) | null = null
+      let done = false
+      const own = {
+        handle: handler
+          ? (handler as ChannelHandler<Channel>)
+          : (event: ChannelEvent) => {
+              queue.push(event as ChannelEvent<C>)
+              wake?.()
+            },
+        end: () => {
+          done = true
+          wake?.()
+        },
+      }
+      s.handlers.add(own)
+      addParams(channel, params as Record<string, unknown>, fresh)
+      const unsubscribe = () => {
+        own.end()
+        const current = channels.get(channel)
+        if (!current?.handlers.delete(own) || current.handlers.size > 0) return
+        leave(channel)
+      }
+      return {
+        channel,
+        unsubscribe,
+        add: (more) => addParams(channel, more as Record<string, unknown>, false),
+        async *[Symbol.asyncIterator]() {
+          while (!done) {
+            const next = queue.shift()
+            if (next) yield next
+            else await new Promise<void>((resolve) => (wake = resolve))
+          }
+        },
+      }
+    },
+    unsubscribe(channel) {
+      for (const handler of channels.get(channel)?.handlers ?? []) handler.end()
+      leave(channel)
+    },
+    async auth(value) {
+      token = value
+      return presentToken(value)
+    },
+    close() {
+      closed = true
+      clearTimeout(retryTimer)
+      clearInterval(heartbeat)
+      if (socket) socket.close(1000, 'client closed')
+      else setState('closed')
+    },
+    on(event, listener) {
+      listeners[event].add(listener)
+      return () => void listeners[event].delete(listener)
+    },
+    state: () => state,
+    epoch: () => epoch,
+  }
+}
+
+export type { ErrorMessage }
