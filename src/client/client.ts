@@ -1,4 +1,4 @@
-import type { ChannelParams } from '../protocol/clientMessages.js'
+import type { ChannelParams, UnsubscribeParams } from '../protocol/clientMessages.js'
 import type { Channel, ChannelItems } from '../protocol/items.js'
 import { parseServerMessage, type AuthenticatedMessage, type ErrorMessage, type ServerMessage, type SubscribedMessage } from '../protocol/serverMessages.js'
 import { reconnectAtOnce, reconnectDelay } from './backoff.js'
@@ -65,6 +65,8 @@ export type Subscription<C extends Channel> = AsyncIterable<ChannelEvent<C>> & {
 export type ClientEvents = {
   state: ClientState
   connected: { clientId: string; epoch: string; tier?: string; expiresAt?: number | null }
+  /** The client's token (option `token` or `auth()`) was accepted, on each connection. */
+  authenticated: { tier: string; expiresAt: number | null }
   /** The connection closed (`code` as the server or the network gave it); the next attempt starts in `retryInMs`. */
   disconnected: { code: number; retryInMs: number; attempt: number }
   /** A failure the client recovers from by itself (a refused request is also told to its subscription). */
@@ -78,8 +80,12 @@ export type MemeClient = {
    * subscription per channel and connection); each handler gets the channel's events.
    */
   subscribe<C extends Channel>(channel: C, params: SubscribeParams<C>, handler?: ChannelHandler<C>): Subscription<C>
-  /** Leaves a channel: every subscription to it ends. */
-  unsubscribe(channel: Channel): void
+  /**
+   * Leaves a channel (every subscription to it ends), or with params only removes those entries
+   * (tokens, wallets, alert types). Resolves once the server applied it (at once when disconnected:
+   * the next connection subscribes without them).
+   */
+  unsubscribe(channel: Channel, params?: UnsubscribeParams): Promise<void>
   /** Presents a token now and after every reconnect; resolves with the tier. */
   auth(token: string): Promise<AuthenticatedMessage>
   /** Closes for good. */
@@ -98,7 +104,13 @@ export type SubscribeParams<C extends Channel> = {
   alerts: { types?: string[]; tokens?: string[]; minSeverity?: 'info' | 'warning' | 'critical'; minValueUsd?: number }
 }[C]
 
-type Pending = { message: Record<string, unknown>; resolve: (m: ServerMessage) => void; reject: (e: Error) => void }
+type Pending = {
+  message: Record<string, unknown>
+  /** Runs in the frame's own turn, before any later frame is handled (an `await` would run after them). */
+  settle?: (reply: ServerMessage) => void
+  resolve: (m: ServerMessage) => void
+  reject: (e: Error) => void
+}
 
 type ChannelState = {
   params: Record<string, unknown>
@@ -106,6 +118,8 @@ type ChannelState = {
   handlers: Set<{ handle: ChannelHandler<Channel>; end: () => void }>
   /** Newest seq handed to the handlers (null: nothing yet; a subscribe without `since`). */
   lastSeq: number | null
+  /** Whether the server holds the subscription on this connection (false after it dropped it all). */
+  onServer: boolean
 }
 
 /** A refused request (`error` reply), with the server's code. */
@@ -141,9 +155,10 @@ function merge(current: Record<string, unknown>, next: Record<string, unknown>):
  * const client = connect('ws://localhost:3003', { WebSocket }) // `ws` in Node 20
  * client.subscribe('trades', { tokens: ['*'] }, (event) => event.type === 'data' && console.log(event.items))
  */
-export function connect(url: string | readonly string[], options: ClientOptions = {}): MemeClient {
-  const urls = typeof url === 'string' ? [url] : [...url]
-  if (urls.length === 0) throw new Error('connect: no URL')
+export function connect(url: string | readonly string[] | (() => string), options: ClientOptions = {}): MemeClient {
+  const urls = typeof url === 'string' ? [url] : typeof url === 'function' ? [] : [...url]
+  const nextUrl = typeof url === 'function' ? url : () => urls[opened % urls.length]!
+  if (typeof url !== 'function' && urls.length === 0) throw new Error('connect: no URL')
   const available = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
   if (!available) throw new Error('no WebSocket available: pass options.WebSocket (e.g. from the ws package)')
   const Socket = available as new (url: string) => WebSocketLike
@@ -155,12 +170,16 @@ export function connect(url: string | readonly string[], options: ClientOptions 
   const pending = new Map<string, Pending>()
   /** Ids of sent frames not answered yet, in send order: the server answers in order, and its `rate_limited` carries no id (the refused frame is not parsed), so it refers to the oldest. */
   let unanswered: string[] = []
-  const listeners: { [K in keyof ClientEvents]: Set<(v: ClientEvents[K]) => void> } = { state: new Set(), connected: new Set(), disconnected: new Set(), error: new Set() }
+  const listeners: { [K in keyof ClientEvents]: Set<(v: ClientEvents[K]) => void> } = { state: new Set(), connected: new Set(), authenticated: new Set(), disconnected: new Set(), error: new Set() }
   let token = options.token ?? null
   let socket: WebSocketLike | null = null
   let state: ClientState = 'connecting'
   let epoch: string | null = null
   let attempt = 0
+  /** Whether the current connection got its `connected` message… */
+  let established = false
+  /** …and whether its subscribes went out (after the token): until then `subscribe` only records. */
+  let subscribing = false
   /** Connections opened so far: with several URLs, each reconnect goes to the next one. */
   let opened = 0
   let nextId = 0
@@ -179,15 +198,16 @@ export function connect(url: string | readonly string[], options: ClientOptions 
     emit('state', next)
   }
   const tell = (channel: Channel, event: ChannelEvent) => {
-    for (const handler of channels.get(channel)?.handlers ?? []) handler.handle(event)
+    // A copy: a handler may subscribe or unsubscribe while it is told.
+    for (const handler of [...(channels.get(channel)?.handlers ?? [])]) handler.handle(event)
   }
 
   /** Sends a request with an id; the promise settles with its reply (rejects while disconnected: callers redo it on reconnect). */
-  function request(message: Record<string, unknown>): Promise<ServerMessage> {
+  function request(message: Record<string, unknown>, settle?: (reply: ServerMessage) => void): Promise<ServerMessage> {
     const id = `c${++nextId}`
     return new Promise((resolve, reject) => {
       if (socket?.readyState !== OPEN) return reject(new Error('not connected'))
-      pending.set(id, { message: { ...message, id }, resolve, reject })
+      pending.set(id, { message: { ...message, id }, ...(settle ? { settle } : {}), resolve, reject })
       send(id)
     })
   }
@@ -200,7 +220,8 @@ export function connect(url: string | readonly string[], options: ClientOptions 
   }
 
   function open(): void {
-    const ws = new Socket(urls[opened++ % urls.length]!)
+    const ws = new Socket(nextUrl())
+    opened++
     socket = ws
     lastHeard = Date.now()
     ws.onmessage = (event) => ws === socket && onFrame(String(event.data))
@@ -216,8 +237,13 @@ export function connect(url: string | readonly string[], options: ClientOptions 
     unanswered = []
     if (closed) return setState('closed')
     setState('reconnecting')
-    const delay = reconnectAtOnce.has(code) && attempt === 0 ? Math.round(Math.random() * 100) : reconnectDelay(attempt, minMs, maxMs)
-    attempt++
+    // A server that restarts (1012) or goes away (1001) asks its clients back at once; they spread over 100 ms.
+    const atOnce = reconnectAtOnce.has(code) && established
+    const delay = atOnce ? Math.round(Math.random() * 100) : reconnectDelay(attempt, minMs, maxMs)
+    attempt = atOnce ? 0 : attempt + 1
+    established = false
+    subscribing = false
+    for (const s of channels.values()) s.onServer = false
     retryTimer = setTimeout(open, delay)
     emit('disconnected', { code, retryInMs: delay, attempt })
   }
@@ -242,6 +268,7 @@ export function connect(url: string | readonly string[], options: ClientOptions 
     if (reply) {
       unanswered = unanswered.filter((u) => u !== String(id))
       pending.delete(String(id))
+      reply.settle?.(message)
       if (message.type === 'error') reply.reject(new RequestError(message.code, message.message))
       else reply.resolve(message)
       return
@@ -256,22 +283,28 @@ export function connect(url: string | readonly string[], options: ClientOptions 
   async function onConnected(message: Extract<ServerMessage, { type: 'connected' }>): Promise<void> {
     if (epoch !== null && message.epoch !== epoch) for (const [channel, s] of channels) if (s.lastSeq !== null) gap(channel, 'epoch', s)
     epoch = message.epoch
+    established = true
     setState('connected')
     healthyTimer = setTimeout(() => (attempt = 0), 10_000)
     emit('connected', message)
+    const ws = socket
     if (token !== null) await presentToken(token).catch((err: unknown) => emit('error', err as Error))
-    for (const channel of channels.keys()) void subscribeOnServer(channel, true)
+    if (socket !== ws || !ws) return // closed meanwhile: the next connection subscribes
+    subscribing = true
+    for (const channel of channels.keys()) subscribeOnServer(channel, true)
   }
 
-  /** The numbering was lost: the next subscribe starts afresh (a snapshot for prices/tokens). */
-  function gap(channel: Channel, reason: GapReason, s: ChannelState, seq = s.lastSeq ?? 0): void {
-    s.lastSeq = null
+  /** Tells a hole in the stream; `forget`: the numbering is lost and the next subscribe starts afresh (a snapshot for prices/tokens). */
+  function gap(channel: Channel, reason: GapReason, s: ChannelState, seq = s.lastSeq ?? 0, forget = true): void {
+    if (forget) s.lastSeq = null
     tell(channel, { type: 'gap', channel, reason, seq })
   }
 
   async function presentToken(value: string): Promise<AuthenticatedMessage> {
     try {
-      return (await request({ type: 'auth', token: value })) as AuthenticatedMessage
+      const reply = (await request({ type: 'auth', token: value })) as AuthenticatedMessage
+      emit('authenticated', { tier: reply.tier, expiresAt: reply.expiresAt })
+      return reply
     } catch (err) {
       if (err instanceof RequestError && (err.code === 'unauthorized' || err.code === 'auth_disabled')) token = null
       throw err
@@ -280,26 +313,31 @@ export function connect(url: string | readonly string[], options: ClientOptions 
 
   /**
    * Subscribes a channel with its merged params: after a (re)connect resuming after its last seq
-   * (`resume`), else adding params to a live subscription (its stream goes on as it is).
+   * (`resume`), else adding params to a live subscription (its stream goes on as it is). The reply
+   * is handled in its frame's turn, so the handler hears of it before the data that follows it.
    */
-  async function subscribeOnServer(channel: Channel, resume: boolean): Promise<void> {
+  function subscribeOnServer(channel: Channel, resume: boolean): void {
     const s = channels.get(channel)
     if (!s) return
     const since = resume ? s.lastSeq : null
-    let reply: SubscribedMessage
-    try {
-      reply = (await request({ type: 'subscribe', channel, params: since === null ? s.params : { ...s.params, since } })) as SubscribedMessage
-    } catch (err) {
-      if (err instanceof RequestError) tell(channel, { type: 'error', channel, code: err.code, message: err.message })
-      return
+    const params = since === null ? s.params : { ...s.params, since }
+    const settle = (reply: ServerMessage) => {
+      if (channels.get(channel) !== s) return
+      if (reply.type === 'error') return tell(channel, { type: 'error', channel, code: reply.code, message: reply.message })
+      if (reply.type === 'subscribed') onSubscribed(channel, s, since, reply)
     }
-    if (channels.get(channel) !== s) return
+    request({ type: 'subscribe', channel, params }, settle).catch(() => {}) // a refusal was told by settle; a lost connection resubscribes
+  }
+
+  function onSubscribed(channel: Channel, s: ChannelState, since: number | null, reply: SubscribedMessage): void {
     s.params = { ...reply.params }
+    s.onServer = true
     if (since !== null && reply.resumed === false) {
-      // The history did not reach back: what it still has is replayed next; the hole is told first.
-      gap(channel, 'not_resumed', s, reply.seq)
+      // The history did not reach back: the hole is told first, then what it still has is replayed
+      // (after `since`, which stays the resume point until newer data arrives).
+      gap(channel, 'not_resumed', s, reply.seq, false)
       // Prices and recent launches: their snapshot is the truth again.
-      if (channel === 'prices' || (channel === 'tokens' && s.params['includeRecent'])) return void subscribeOnServer(channel, false)
+      if (channel === 'prices' || (channel === 'tokens' && s.params['includeRecent'])) return subscribeOnServer(channel, false)
     } else s.lastSeq ??= reply.seq
     tell(channel, { type: 'subscribed', channel, params: reply.params, seq: reply.seq, resumed: since === null ? null : (reply.resumed ?? null) })
   }
@@ -333,22 +371,39 @@ export function connect(url: string | readonly string[], options: ClientOptions 
   function onDropped(channel: Channel, params: ChannelParams[Channel] | null): void {
     const s = channels.get(channel)
     if (!s) return
-    if (params) s.params = { ...params }
-    else s.params = {}
+    s.params = params ? { ...params } : {}
+    s.onServer = params !== null
     tell(channel, { type: 'unsubscribed', channel, params })
   }
 
-  /** Merges params into a channel's and, when connected, sends them (a fresh channel even with none). */
+  /**
+   * Merges params into a channel's and, once this connection's subscribes went out, sends them (a
+   * fresh channel even with none); a channel the server had dropped resumes after its last seq.
+   */
   function addParams(channel: Channel, params: Record<string, unknown>, fresh: boolean): void {
     const s = channels.get(channel)
     if (!s) return
     s.params = merge(s.params, params)
-    if (state === 'connected' && (fresh || Object.keys(params).length > 0)) void subscribeOnServer(channel, false)
+    if (subscribing && (fresh || !s.onServer || Object.keys(params).length > 0)) subscribeOnServer(channel, !s.onServer)
   }
 
-  function leave(channel: Channel): void {
+  /** Removes entries from a channel's subscription; the server's reply says what is left. */
+  async function removeParams(channel: Channel, params: UnsubscribeParams): Promise<void> {
+    const s = channels.get(channel)
+    if (!s) return
+    for (const [key, values] of Object.entries(params)) if (Array.isArray(s.params[key])) s.params[key] = (s.params[key] as unknown[]).filter((v) => !(values as unknown[]).includes(v))
+    if (!subscribing || !s.onServer) return
+    const settle = (reply: ServerMessage) => {
+      if (reply.type !== 'unsubscribed' || channels.get(channel) !== s) return
+      s.params = reply.params ? { ...reply.params } : {}
+      s.onServer = reply.params !== undefined
+    }
+    await request({ type: 'unsubscribe', channel, params }, settle).catch(() => {})
+  }
+
+  async function leave(channel: Channel): Promise<void> {
     if (!channels.delete(channel)) return
-    if (socket?.readyState === OPEN) void request({ type: 'unsubscribe', channel }).catch(() => {})
+    if (socket?.readyState === OPEN) await request({ type: 'unsubscribe', channel }).catch(() => {})
   }
 
   const heartbeat = setInterval(() => {
@@ -372,7 +427,7 @@ export function connect(url: string | readonly string[], options: ClientOptions 
   return {
     subscribe<C extends Channel>(channel: C, params: SubscribeParams<C>, handler?: ChannelHandler<C>): Subscription<C> {
       const fresh = !channels.has(channel)
-      const s = channels.get(channel) ?? { params: {}, handlers: new Set(), lastSeq: null }
+      const s = channels.get(channel) ?? { params: {}, handlers: new Set(), lastSeq: null, onServer: false }
       channels.set(channel, s)
       const queue: ChannelEvent<C>[] = []
       let wake: (() => void) | null = null
@@ -395,7 +450,7 @@ export function connect(url: string | readonly string[], options: ClientOptions 
         own.end()
         const current = channels.get(channel)
         if (!current?.handlers.delete(own) || current.handlers.size > 0) return
-        leave(channel)
+        void leave(channel)
       }
       return {
         channel,
@@ -410,9 +465,10 @@ export function connect(url: string | readonly string[], options: ClientOptions 
         },
       }
     },
-    unsubscribe(channel) {
+    unsubscribe(channel, params) {
+      if (params) return removeParams(channel, params)
       for (const handler of channels.get(channel)?.handlers ?? []) handler.end()
-      leave(channel)
+      return leave(channel)
     },
     async auth(value) {
       token = value

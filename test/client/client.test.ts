@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { getAddress } from 'viem'
 import WebSocket from 'ws'
 import { connect, recentItems, type ChannelEvent, type MemeClient } from '../../src/client/index.js'
 import { freePort } from '../../src/devnet/anvil.js'
@@ -8,6 +9,7 @@ import { uniquePrefix } from '../support/redisServer.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js'
 import { waitFor } from '../support/waitFor.js'
+import { hsToken, SECRET } from '../security/support.js'
 
 /**
  * The typed client against real servers: whatever happens to the connection (a cut, a drain with
@@ -199,5 +201,73 @@ describe('the typed client', () => {
     await publishReorg(s.app, 'trades', 100, 100, [t2.txHash])
     await waitFor(() => recent.items().length === 2)
     expect(recent.items().map((t) => t.txHash)).toEqual([t3.txHash, t1.txHash])
+  })
+
+  it('sends a subscribe made in a connected listener once, presents its token first, and says when it was accepted', async () => {
+    const s = await server({ JWT_SECRET: SECRET })
+    const proxy = await proxyTo(s.port)
+    const token = await hsToken({ tier: 'premium' })
+    const urls: string[] = []
+    const client = connect(() => (urls.push('proxy'), `ws://127.0.0.1:${proxy.port}`), { ...options, token })
+    cleanups.push(() => client.close())
+    const log: string[] = []
+    client.on('authenticated', (a) => log.push(`authenticated ${a.tier}`))
+    let subscription: ReturnType<MemeClient['subscribe']> | null = null
+    client.on('connected', () => {
+      log.push('connected')
+      subscription ??= client.subscribe('alerts', { types: ['whale'] }, (e) => log.push(e.type === 'subscribed' ? `subscribed ${String(e.resumed)} ${e.params.types.join()}` : e.type))
+    })
+    await waitFor(() => log.includes('subscribed null whale'))
+    proxy.cutAll()
+    await waitFor(() => log.includes('subscribed true whale'))
+    // whale alerts are premium: the token was accepted before each subscribe went out, which went out once.
+    expect(log).toEqual(['connected', 'authenticated premium', 'subscribed null whale', 'connected', 'authenticated premium', 'subscribed true whale'])
+    expect(urls).toEqual(['proxy', 'proxy'])
+  })
+
+  it('removes entries with unsubscribe(channel, params): the rest streams on, also after a reconnect', async () => {
+    const s = await server()
+    const proxy = await proxyTo(s.port)
+    const B = getAddress('0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb')
+    const client = connect(`ws://127.0.0.1:${proxy.port}`, options)
+    cleanups.push(() => client.close())
+    const got: string[] = []
+    let subscribedCount = 0
+    client.subscribe('trades', { tokens: [A, B] }, (e) => {
+      if (e.type === 'subscribed') subscribedCount++
+      if (e.type === 'data') got.push(...e.items.map((t) => t.tokenAddress))
+    })
+    await waitFor(() => subscribedCount === 1)
+    await client.unsubscribe('trades', { tokens: [A] })
+    const [ta, tb] = [trade(A), trade(B)]
+    await publishItems(s.app, 'trades', [ta])
+    await publishItems(s.app, 'trades', [tb])
+    await waitFor(() => got.length === 1)
+    proxy.cutAll()
+    await waitFor(() => subscribedCount === 2)
+    await publishItems(s.app, 'trades', [trade(A)])
+    await publishItems(s.app, 'trades', [trade(B)])
+    await waitFor(() => got.length === 2)
+    expect(got).toEqual([B, B])
+  })
+
+  it('lets a handler subscribe its own channel while it is told an event, and tells that event once', async () => {
+    const s = await server()
+    const client = connect(s.url, options)
+    cleanups.push(() => client.close())
+    const told: string[] = []
+    let second = false
+    client.subscribe('trades', { tokens: [A] }, (e) => {
+      told.push(`first ${e.type}`)
+      if (e.type !== 'data' || second) return
+      second = true
+      client.subscribe('trades', {}, (e2) => told.push(`second ${e2.type}`))
+    })
+    await waitFor(() => told.includes('first subscribed'))
+    await publishItems(s.app, 'trades', [trade(A)])
+    await waitFor(() => told.includes('first data'))
+    await publishItems(s.app, 'trades', [trade(A)])
+    await waitFor(() => told.filter((t) => t.endsWith('data')).length === 3)
+    expect(told).toEqual(['first subscribed', 'first data', 'first data', 'second data'])
   })
 })

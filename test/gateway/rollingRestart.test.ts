@@ -1,23 +1,25 @@
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getAddress, parseAbiItem, parseEther, type Address, type Hash } from 'viem'
+import { connect, type ChannelEvent, type MemeClient, type WebSocketLike } from '../../src/client/index.js'
 import { startDevnet, type DevnetFixture } from '../support/devnet.js'
 import { startTestRedis, type TestRedis } from '../support/redisServer.js'
 import { startServerProcess, type ServerProcess } from '../support/serverProcess.js'
 import { waitFor } from '../support/waitFor.js'
-import type { Received } from '../support/wsClient.js'
 
 /**
  * A rolling restart of the gateways while trades flow (README, Operations → Rolling restarts), with
  * real processes: a standalone devnet (anvil, automine: one block per buy), a Redis of the test's own,
  * one `ROLE=indexer` and two `ROLE=gateway` processes, A and B, each on a fixed port (the load
  * balancer's view). The test SIGTERMs A, waits for its exit and starts a new A on the same port, then
- * does the same with B. Its clients reconnect as a client should: on any close, to the other gateway
- * first (then the same one), past refused upgrades, re-subscribing with `params.since` = the last seq.
+ * does the same with B. Its clients are the typed client (`src/client`), each given both gateways
+ * (its own first): on a close it reconnects to the next one in turn, at once after 1012, and resumes
+ * its `trades` subscription with `since`.
  *
  * The reference is the chain: the buys the test made, in chain order (the pair's `Swap` logs), one
  * `trades` message per block, numbered from the subscription's seq on — the stream of a client that
- * never disconnected. Every client's stream, across all its connections, must be exactly that.
+ * never disconnected. What every client's handler received, across all its connections, must be
+ * exactly that, with no `gap`.
  *
  * The test starts its own processes on its own Redis, so it runs once (in the `memory` project).
  */
@@ -40,7 +42,7 @@ let indexer: ServerProcess
 const gateways = {} as Record<GatewayName, ServerProcess>
 /** Every process the test started, in order (the old gateways too, for their logs). */
 const processes: ServerProcess[] = []
-const clients: RollingClient[] = []
+const clients: Follower[] = []
 let token: Address
 let pair: Address
 let buys: Buyer | null = null
@@ -48,12 +50,13 @@ let buys: Buyer | null = null
 /** SIGTERMs so far: a close is attributed to the restart in progress when it arrives. */
 const restarts: { gateway: GatewayName; on: string[] }[] = []
 
-/** What the test process saw, in the order it saw it (HTTP answers and WebSocket events share its event loop). */
+/** What the test process saw, in the order it saw it (HTTP answers, sockets and client events share its event loop). */
 type Event =
   | { kind: 'sigterm'; gateway: GatewayName }
   | { kind: 'ready'; gateway: GatewayName; status: number; body: unknown; retryAfter: string | null }
   | { kind: 'refused'; client: string; gateway: GatewayName; status: number; body: unknown; retryAfter: string | null }
-  | { kind: 'close'; client: string; gateway: GatewayName; code: number; reason: string; restart: number }
+  | { kind: 'connected'; client: string; gateway: GatewayName; epoch: string }
+  | { kind: 'disconnected'; client: string; gateway: GatewayName; code: number; restart: number; retryInMs: number; attempt: number }
   | { kind: 'exit'; gateway: GatewayName; code: number | null }
 const events: Event[] = []
 
@@ -70,6 +73,12 @@ function gatewayEnv(port?: number): Record<string, string> {
 }
 
 const urlOf = (g: GatewayName) => gateways[g].url
+/** Which gateway a URL names (a restarted gateway keeps its port, so its URL). */
+function gatewayAt(url: string): GatewayName {
+  const g = (['A', 'B'] as const).find((name) => urlOf(name) === url)
+  if (!g) throw new Error(`no gateway at ${url}`)
+  return g
+}
 
 async function ready(g: GatewayName): Promise<{ status: number; body: unknown; retryAfter: string | null }> {
   const res = await fetch(`${gateways[g].http}/ready`)
@@ -81,151 +90,164 @@ async function busSeq(): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A reconnecting client
+// The clients: the typed client, watched
 
-/** One `trades` data frame as it came off the wire. */
-type Frame = { text: string; seq: number; txHashes: string[] }
-
-/** One WebSocket connection of a client, from `connected` to its close. */
-type Connection = {
+/** One WebSocket a client opened, as seen on the wire: where to, what went over it, how it ended. */
+type Socket = {
   gateway: GatewayName
-  hello: Received
-  /** The `since` its subscribe carried (none on the first connection). */
-  since: number | undefined
-  /** The reply to its subscribe (matched by id). */
-  subscribed: Received | null
-  frames: Frame[]
-  /** Every message after `connected` but the trades data frames and the subscribe's reply. */
-  other: Received[]
-  close: { code: number; reason: string } | null
+  /** The upgrade was refused: the HTTP answer (status, error code, `Retry-After`). */
+  refused?: { status: number; code: string; retryAfter: string | null }
+  /** The `since` of the `trades` subscribe the client sent (null: none). */
+  since?: number | null
+  /** The server's reply to it. */
+  reply?: { seq: number; resumed: boolean | null }
+  /** The seqs of the `trades` data frames that came in, in order. */
+  seqs: number[]
+  error?: string
+  close?: { code: number; reason: string }
 }
 
-type Failure = { gateway: GatewayName; status?: number; code?: string; retryAfter?: string | null; error?: string }
+type DataEvent = Extract<ChannelEvent<'trades'>, { type: 'data' }>
+type SubscribedEvent = Extract<ChannelEvent<'trades'>, { type: 'subscribed' }>
 
-type RollingClient = {
+/** A typed client on `trades`, with what it did and what its handler got. */
+type Follower = {
   name: string
-  connections: Connection[]
-  /** Upgrades that did not give a connection: HTTP refusals (503 draining/starting) or socket errors. */
-  failures: Failure[]
-  /** Anything that went wrong inside the client (must stay empty). */
+  client: MemeClient
+  /** Every event its `trades` handler got, in order. */
+  events: ChannelEvent<'trades'>[]
+  /** Every WebSocket it opened, in order. */
+  sockets: Socket[]
+  /** Its `error` events (must stay empty). */
   errors: string[]
-  /** Connected, and its subscribe was answered. */
-  settled(): boolean
-  current(): Connection | undefined
+  /** The gateway it is connected to now (null between connections). */
+  current: GatewayName | null
+  /** Connected, and its subscribe on this connection answered. */
+  settled: boolean
+  data(): DataEvent[]
+  subscribed(): SubscribedEvent[]
+  /** The newest seq handed to its handler: the last data's, or its first `subscribed`'s. */
   lastSeq(): number | undefined
-  /** Every trades data frame received, across connections, in order. */
-  frames(): Frame[]
-  stop(): void
 }
 
 /**
- * A client of the `trades` firehose that reconnects on any close: to the other gateway first, then
- * the same one, again and again (100 ms apart once both refused) until one admits it; it subscribes
- * with `since` = the last seq it received (or the seq of its first `subscribed` when it has received
- * nothing yet). `beforeReconnect` runs after a close, before the first attempt.
+ * The WebSocket the typed client is given: `ws`'s, recording in `socket` what went over it (the HTTP
+ * answer when the upgrade was refused), and connecting only once `hold` resolved.
  */
-function rollingClient(name: string, first: GatewayName, beforeReconnect?: (c: RollingClient) => Promise<void>): RollingClient {
-  const connections: Connection[] = []
-  const failures: Failure[] = []
-  const errors: string[] = []
-  let lastSeq: number | undefined
-  let stopped = false
-  let open: { ws: WebSocket; connection: Connection } | null = null
+class WatchedSocket implements WebSocketLike {
+  onopen: WebSocketLike['onopen'] = null
+  onmessage: WebSocketLike['onmessage'] = null
+  onclose: WebSocketLike['onclose'] = null
+  onerror: WebSocketLike['onerror'] = null
+  private ws: WebSocket | null = null
+  /** Closed by the client before it connected. */
+  private dropped = false
 
-  /** One upgrade to `gateway`: true once `connected` arrived (and the subscribe was sent). */
-  function attempt(gateway: GatewayName): Promise<boolean> {
-    return new Promise((resolve) => {
-      let done = false
-      const settle = (ok: boolean) => {
-        if (done) return
-        done = true
-        resolve(ok)
-      }
-      const ws = new WebSocket(urlOf(gateway))
-      let connection: Connection | null = null
-      ws.once('unexpected-response', (req, res) => {
+  constructor(
+    url: string,
+    client: string,
+    private readonly socket: Socket,
+    hold: Promise<void>,
+  ) {
+    void hold.then(() => {
+      if (this.dropped) return
+      const ws = (this.ws = new WebSocket(url))
+      ws.on('open', () => this.onopen?.({}))
+      ws.on('message', (data) => {
+        const text = String(data)
+        const message = JSON.parse(text) as { type: string; channel?: string; seq?: number; resumed?: boolean }
+        if (message.type === 'subscribed' && message.channel === 'trades') socket.reply ??= { seq: message.seq!, resumed: message.resumed ?? null }
+        else if (message.type === 'data' && message.channel === 'trades') socket.seqs.push(message.seq!)
+        this.onmessage?.({ data: text })
+      })
+      ws.on('error', (err) => {
+        socket.error ??= err.message
+        this.onerror?.(err)
+      })
+      ws.on('close', (code, reason) => {
+        socket.close = { code, reason: reason.toString() }
+        this.onclose?.({ code, reason: reason.toString() })
+      })
+      // A refused upgrade: read the answer, then abort the handshake (`error` and `close` 1006 follow).
+      ws.once('unexpected-response', (_req, res) => {
         let body = ''
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => (body += chunk))
         res.on('end', () => {
-          req.destroy()
           const parsed = JSON.parse(body) as { error?: { code?: string } }
-          const retryAfter = res.headers['retry-after'] ?? null
-          failures.push({ gateway, status: res.statusCode ?? 0, code: parsed.error?.code ?? '?', retryAfter })
-          events.push({ kind: 'refused', client: name, gateway, status: res.statusCode ?? 0, body: parsed, retryAfter })
-          settle(false)
+          const retryAfter = (res.headers['retry-after'] as string | undefined) ?? null
+          socket.refused = { status: res.statusCode ?? 0, code: parsed.error?.code ?? '?', retryAfter }
+          events.push({ kind: 'refused', client, gateway: socket.gateway, status: res.statusCode ?? 0, body: parsed, retryAfter })
+          ws.terminate()
         })
-      })
-      ws.on('error', (err: NodeJS.ErrnoException) => {
-        if (connection) return errors.push(`${gateway}: socket error ${err.message}`)
-        if (!done) failures.push({ gateway, error: err.code ?? err.message })
-        settle(false)
-      })
-      ws.on('message', (data) => {
-        const text = data.toString()
-        const message = JSON.parse(text) as Received
-        if (!connection) {
-          if (message.type !== 'connected') return errors.push(`${gateway}: first message ${text.slice(0, 200)}`)
-          const since = connections.length === 0 ? undefined : lastSeq
-          connection = { gateway, hello: message, since, subscribed: null, frames: [], other: [], close: null }
-          connections.push(connection)
-          open = { ws, connection }
-          const params = { tokens: ['*'], ...(since !== undefined ? { since } : {}) }
-          ws.send(JSON.stringify({ type: 'subscribe', id: `sub-${connections.length}`, channel: 'trades', params }))
-          return settle(true)
-        }
-        if (message.type === 'subscribed' && message['id'] === `sub-${connections.length}` && connection.subscribed === null && connection === connections.at(-1)) {
-          connection.subscribed = message
-          if (lastSeq === undefined) lastSeq = message['seq'] as number
-        } else if (message.type === 'data' && message['channel'] === 'trades') {
-          const seq = message['seq'] as number
-          const txHashes = (message['data'] as { trades: { txHash: string }[] }).trades.map((t) => t.txHash)
-          connection.frames.push({ text, seq, txHashes })
-          lastSeq = seq
-        } else connection.other.push(message)
-      })
-      ws.on('close', (code, reason) => {
-        if (!connection) return settle(false)
-        connection.close = { code, reason: reason.toString() }
-        events.push({ kind: 'close', client: name, gateway, code, reason: reason.toString(), restart: restarts.length - 1 })
-        open = null
-        if (stopped) return
-        void (async () => {
-          await beforeReconnect?.(client)
-          await reconnect([otherThan(gateway), gateway])
-        })().catch((err: unknown) => errors.push(`reconnecting: ${(err as Error).message}`))
       })
     })
   }
 
-  async function reconnect(order: GatewayName[]): Promise<void> {
-    for (;;) {
-      for (const g of order) {
-        if (stopped) return
-        if (await attempt(g)) return
-      }
-      // Both refused or unreachable: the client's backoff before the next round.
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+  get readyState(): number {
+    return this.ws?.readyState ?? (this.dropped ? WebSocket.CLOSED : WebSocket.CONNECTING)
   }
 
-  const client: RollingClient = {
-    name,
-    connections,
-    failures,
-    errors,
-    settled: () => open !== null && open.connection.subscribed !== null,
-    current: () => open?.connection,
-    lastSeq: () => lastSeq,
-    frames: () => connections.flatMap((c) => c.frames),
-    stop() {
-      stopped = true
-      open?.ws.terminate()
-    },
+  send(data: string): void {
+    const message = JSON.parse(data) as { type: string; channel?: string; params?: { since?: number } }
+    if (message.type === 'subscribe' && message.channel === 'trades') this.socket.since ??= message.params?.since ?? null
+    this.ws?.send(data)
   }
-  void reconnect([first, otherThan(first)]).catch((err: unknown) => errors.push(`connecting: ${(err as Error).message}`))
-  clients.push(client)
-  return client
+
+  close(code?: number, reason?: string): void {
+    if (this.ws) return this.ws.close(code, reason)
+    this.dropped = true
+    this.onclose?.({ code: 1006, reason: '' })
+  }
+}
+
+/**
+ * A typed client of the `trades` firehose: `connect([first, other])`, subscribed to every token.
+ * `beforeReconnect` runs before each of its sockets after the first connects (the socket waits for it).
+ */
+function follower(name: string, first: GatewayName, beforeReconnect?: (f: Follower) => Promise<void>): Follower {
+  const sockets: Socket[] = []
+  const errors: string[] = []
+  const hold = (): Promise<void> =>
+    sockets.length > 1 && beforeReconnect ? beforeReconnect(f).catch((err: unknown) => void errors.push(`before reconnecting: ${(err as Error).message}`)) : Promise.resolve()
+  const Watched = class extends WatchedSocket {
+    constructor(url: string) {
+      const socket: Socket = { gateway: gatewayAt(url), seqs: [] }
+      sockets.push(socket)
+      super(url, name, socket, hold())
+    }
+  }
+  const client = connect([urlOf(first), urlOf(otherThan(first))], { WebSocket: Watched, reconnect: { minMs: 20, maxMs: 200 } })
+  const handled: ChannelEvent<'trades'>[] = []
+  const f: Follower = {
+    name,
+    client,
+    events: handled,
+    sockets,
+    errors,
+    current: null,
+    settled: false,
+    data: () => handled.filter((e): e is DataEvent => e.type === 'data'),
+    subscribed: () => handled.filter((e): e is SubscribedEvent => e.type === 'subscribed'),
+    lastSeq: () => f.data().at(-1)?.seq ?? f.subscribed()[0]?.seq,
+  }
+  client.subscribe('trades', { tokens: ['*'] }, (event) => {
+    handled.push(event)
+    if (event.type === 'subscribed') f.settled = true
+  })
+  client.on('connected', (hello) => {
+    f.current = sockets.at(-1)!.gateway
+    f.settled = false
+    events.push({ kind: 'connected', client: name, gateway: f.current, epoch: hello.epoch })
+  })
+  client.on('disconnected', ({ code, retryInMs, attempt }) => {
+    f.current = null
+    f.settled = false
+    events.push({ kind: 'disconnected', client: name, gateway: sockets.at(-1)!.gateway, code, restart: restarts.length - 1, retryInMs, attempt })
+  })
+  client.on('error', (err) => errors.push(err.message))
+  clients.push(f)
+  return f
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,7 +298,7 @@ async function indexed(): Promise<void> {
 
 /** Waits until every client is connected and subscribed, and has received a live frame newer than the bus's seq now. */
 async function allLive(what: string): Promise<void> {
-  await waitFor(() => clients.every((c) => c.settled()), { timeoutMs: 15_000, message: `every client reconnected and subscribed (${what})` })
+  await waitFor(() => clients.every((c) => c.settled), { timeoutMs: 15_000, message: `every client reconnected and subscribed (${what})` })
   const seq = await busSeq()
   await waitFor(() => clients.every((c) => (c.lastSeq() ?? 0) > seq), { timeoutMs: 15_000, message: `every client received a trade after seq ${seq} (${what})` })
 }
@@ -290,7 +312,7 @@ async function allLive(what: string): Promise<void> {
  */
 async function restart(g: GatewayName, duringGrace?: () => void): Promise<void> {
   const old = gateways[g]
-  restarts.push({ gateway: g, on: clients.filter((c) => c.current()?.gateway === g).map((c) => c.name) })
+  restarts.push({ gateway: g, on: clients.filter((c) => c.current === g).map((c) => c.name) })
   events.push({ kind: 'sigterm', gateway: g })
   const exited = old.stop()
   await waitFor(async () => {
@@ -310,13 +332,40 @@ async function restart(g: GatewayName, duringGrace?: () => void): Promise<void> 
 // ---------------------------------------------------------------------------------------------
 // Diagnostics
 
-function summary(c: RollingClient): string {
-  const lines = c.connections.map((k, i) => {
-    const seqs = k.frames.map((f) => f.seq)
-    const sub = k.subscribed ? `subscribed seq ${String(k.subscribed['seq'])} resumed ${String(k.subscribed['resumed'])}` : 'no subscribed'
-    return `  #${i} ${k.gateway} since ${String(k.since)}, ${sub}, ${seqs.length} frames ${seqs[0] ?? '-'}..${seqs.at(-1) ?? '-'}, other ${JSON.stringify(k.other).slice(0, 300)}, close ${JSON.stringify(k.close)}`
+/** Seqs, short: runs of consecutive ones as `5..9`. */
+function runs(seqs: number[]): string {
+  const out: [number, number][] = []
+  for (const seq of seqs) {
+    const run = out.at(-1)
+    if (run && seq === run[1] + 1) run[1] = seq
+    else out.push([seq, seq])
+  }
+  return out.map(([from, to]) => (from === to ? `${from}` : `${from}..${to}`)).join(' ') || '-'
+}
+
+/** A handler's events, short: consecutive one-trade data messages as `data 5..9`. */
+function handlerLog(list: ChannelEvent<'trades'>[]): string {
+  const out: string[] = []
+  let data: number[] = []
+  for (const e of list) {
+    if (e.type === 'data' && e.items.length === 1 && !e.snapshot) {
+      data.push(e.seq)
+      continue
+    }
+    if (data.length > 0) out.push(`data ${runs(data)}`)
+    data = []
+    out.push(e.type === 'subscribed' ? `subscribed(seq ${e.seq}, resumed ${String(e.resumed)})` : JSON.stringify(e).slice(0, 300))
+  }
+  if (data.length > 0) out.push(`data ${runs(data)}`)
+  return out.join(', ')
+}
+
+function summary(f: Follower): string {
+  const sockets = f.sockets.map((s, i) => {
+    const how = s.refused ? `refused ${JSON.stringify(s.refused)}` : `since ${String(s.since)}, reply ${JSON.stringify(s.reply ?? null)}, data ${runs(s.seqs)}`
+    return `  socket #${i} to ${s.gateway}: ${how}, ${s.close ? `closed ${s.close.code} ${s.close.reason}` : 'open'}${s.error ? ` (error: ${s.error})` : ''}`
   })
-  return `${c.name}: failures ${JSON.stringify(c.failures)} errors ${JSON.stringify(c.errors)}\n${lines.join('\n')}`
+  return `${f.name} (${f.client.state()}, on ${f.current ?? '-'}), errors ${JSON.stringify(f.errors)}\n${sockets.join('\n')}\n  handler: ${handlerLog(f.events)}`
 }
 
 async function explained<T>(body: () => Promise<T>): Promise<T> {
@@ -352,7 +401,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const c of clients) c.stop()
+  for (const c of clients) c.client.close()
   await buys?.stop()
   await Promise.all(processes.map((p) => p.stop()))
   await redis?.stop()
@@ -360,43 +409,42 @@ afterAll(async () => {
 })
 
 describe.skipIf(skip)('a rolling restart of two gateways', () => {
-  it('restarts A then B while trades flow: every client resumes and receives every trade exactly once, in chain order', async () => {
+  it('restarts A then B while trades flow: every client resumes and its handler receives every trade exactly once, in chain order, without a gap', async () => {
     await explained(async () => {
       // Three clients on each gateway; the third of each reconnects only once the bus has moved past
       // what it received, so that its resume has something to replay.
-      const movedOn = async (c: RollingClient) => {
-        const last = c.lastSeq() ?? 0
-        await waitFor(async () => (await busSeq()) > last, { timeoutMs: 15_000, message: `${c.name}: the bus moved past seq ${last}` })
+      const movedOn = async (f: Follower) => {
+        const last = f.lastSeq() ?? 0
+        await waitFor(async () => (await busSeq()) > last, { timeoutMs: 15_000, message: `${f.name}: the bus moved past seq ${last}` })
       }
       const initial = [
-        rollingClient('a1', 'A'),
-        rollingClient('a2', 'A'),
-        rollingClient('a3-late-resume', 'A', movedOn),
-        rollingClient('b1', 'B'),
-        rollingClient('b2', 'B'),
-        rollingClient('b3-late-resume', 'B', movedOn),
+        follower('a1', 'A'),
+        follower('a2', 'A'),
+        follower('a3-late-resume', 'A', movedOn),
+        follower('b1', 'B'),
+        follower('b2', 'B'),
+        follower('b3-late-resume', 'B', movedOn),
       ]
-      await waitFor(() => initial.every((c) => c.settled()), { timeoutMs: 15_000, message: 'every client connected and subscribed' })
-      expect(initial.map((c) => c.current()!.gateway)).toEqual(['A', 'A', 'A', 'B', 'B', 'B'])
-      const firstSubscribed = initial.map((c) => c.connections[0]!.subscribed!)
-      const s0 = firstSubscribed[0]!['seq'] as number
-      for (const s of firstSubscribed) expect(s).toEqual({ type: 'subscribed', id: 'sub-1', channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: s0 })
+      await waitFor(() => initial.every((c) => c.settled), { timeoutMs: 15_000, message: 'every client connected and subscribed' })
+      expect(initial.map((c) => c.current)).toEqual(['A', 'A', 'A', 'B', 'B', 'B'])
+      const s0 = initial[0]!.subscribed()[0]!.seq
+      for (const c of initial) expect(c.events, c.name).toEqual([{ type: 'subscribed', channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: s0, resumed: null }])
       const epoch = (await rc().get(`${PREFIX}epoch`))!
       expect(epoch).toEqual(expect.any(String))
 
       const firstBlock = Number(await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 })) + 1
       const running = (buys = buyer())
-      await waitFor(() => initial.every((c) => c.frames().length >= 2), { timeoutMs: 15_000, message: 'two trades on every client before the first restart' })
+      await waitFor(() => initial.every((c) => c.data().length >= 2), { timeoutMs: 15_000, message: 'two trades on every client before the first restart' })
 
       // A drains. A client arriving during the grace — the load balancer has not noticed yet — is refused by A and goes to B.
-      let late: RollingClient | undefined
-      await restart('A', () => (late = rollingClient('late-joiner', 'A')))
+      let late: Follower | undefined
+      await restart('A', () => (late = follower('late-joiner', 'A')))
       await allLive('after restarting A')
-      expect(clients.map((c) => c.current()!.gateway)).toEqual(['B', 'B', 'B', 'B', 'B', 'B', 'B'])
+      expect(clients.map((c) => c.current)).toEqual(['B', 'B', 'B', 'B', 'B', 'B', 'B'])
 
       await restart('B')
       await allLive('after restarting B')
-      expect(clients.map((c) => c.current()!.gateway)).toEqual(['A', 'A', 'A', 'A', 'A', 'A', 'A'])
+      expect(clients.map((c) => c.current)).toEqual(['A', 'A', 'A', 'A', 'A', 'A', 'A'])
 
       const made = await running.stopAt(running.made.length + 3, 'three more buys after both restarts')
       await indexed()
@@ -411,65 +459,93 @@ describe.skipIf(skip)('a rolling restart of two gateways', () => {
       expect(last).toBe(s0 + made.length)
       const reference = made.map((hash, i) => ({ seq: s0 + 1 + i, txHashes: [hash] }))
 
-      // The B clients' first connections lived through A's restart untouched: a prefix of the reference.
-      for (const c of initial.slice(3)) expect(c.connections[0]!.frames.map((f) => ({ seq: f.seq, txHashes: f.txHashes })), c.name).toEqual(reference.slice(0, c.connections[0]!.frames.length))
-
       const lateJoiner = late!
-      const lateSeq = lateJoiner.connections[0]!.subscribed!['seq'] as number
-      expect(lateJoiner.connections[0]!.subscribed).toEqual({ type: 'subscribed', id: 'sub-1', channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: lateSeq })
-      const expectedStream = (c: RollingClient) => (c === lateJoiner ? reference.filter((r) => r.seq > lateSeq) : reference)
+      const lateSeq = lateJoiner.subscribed()[0]!.seq
+      expect(lateJoiner.subscribed()[0]).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: lateSeq, resumed: null })
+      const expectedStream = (c: Follower) => (c === lateJoiner ? reference.filter((r) => r.seq > lateSeq) : reference)
       for (const c of clients) {
-        const frames = c.frames()
-        expect(frames.every((f, i) => i === 0 || f.seq > frames[i - 1]!.seq), `${c.name}: seqs strictly increasing`).toBe(true)
-        // (1) every buy exactly once, in chain order; (2) seqs strictly increasing, without gap or repeat.
-        expect(frames.map((f) => ({ seq: f.seq, txHashes: f.txHashes })), c.name).toEqual(expectedStream(c))
+        // (1) The handler saw every buy exactly once, in chain order, numbered without gap or repeat, live (no snapshot)…
+        expect(c.data().map((e) => ({ seq: e.seq, txHashes: e.items.map((t) => t.txHash) })), c.name).toEqual(expectedStream(c))
+        expect(c.data().filter((e) => e.snapshot), c.name).toEqual([])
+        // …and nothing but that and one `subscribed` per connection: no gap, reorg, unsubscribed or error.
+        expect(c.events.filter((e) => e.type !== 'data' && e.type !== 'subscribed'), c.name).toEqual([])
         expect(c.errors, c.name).toEqual([])
-        for (const k of c.connections) {
-          // The same numbering everywhere; nothing but trades and the subscribe's reply.
-          expect(k.hello['epoch'], c.name).toBe(epoch)
-          expect(k.other, c.name).toEqual([])
-        }
+        const connections = events.filter((e): e is Extract<Event, { kind: 'connected' }> => e.kind === 'connected' && e.client === c.name)
+        expect(c.subscribed(), c.name).toHaveLength(connections.length)
+        // The same numbering everywhere.
+        for (const k of connections) expect(k.epoch, c.name).toBe(epoch)
+        expect(c.client.epoch(), c.name).toBe(epoch)
         // Every subscribe after a reconnect resumed (the history reached back).
-        for (const k of c.connections.slice(1)) {
-          expect(k.since, c.name).toEqual(expect.any(Number))
-          expect(k.subscribed, c.name).toEqual({ type: 'subscribed', id: `sub-${c.connections.indexOf(k) + 1}`, channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: expect.any(Number), resumed: true })
-          // The replay starts right after `since`.
-          if (k.frames.length > 0) expect(k.frames[0]!.seq, c.name).toBe(k.since! + 1)
-        }
+        for (const s of c.subscribed().slice(1)) expect(s, c.name).toEqual({ type: 'subscribed', channel: 'trades', params: { tokens: ['*'], wallets: [] }, seq: expect.any(Number), resumed: true })
       }
-      // (3) The same bytes on every connection of every client: one stream, whichever gateway sent it, live or replayed.
+      // (2) The same items under each seq for every client, whichever gateway sent them, live or replayed.
       const bySeq = new Map<number, string>()
-      for (const f of clients.flatMap((c) => c.frames())) {
-        expect(f.text).toBe(bySeq.get(f.seq) ?? f.text)
-        bySeq.set(f.seq, f.text)
+      for (const e of clients.flatMap((c) => c.data())) {
+        const items = JSON.stringify(e.items)
+        expect(items, `seq ${e.seq}`).toBe(bySeq.get(e.seq) ?? items)
+        bySeq.set(e.seq, items)
       }
       expect([...bySeq.keys()].sort((x, y) => x - y)).toEqual(reference.map((r) => r.seq))
 
+      // On the wire: each subscribe after a reconnect carried `since` = the last seq the previous
+      // connection brought (its reply's when it brought no data), the server resumed it, and the
+      // replay started right after it.
+      for (const c of clients) {
+        const connections = c.sockets.filter((s) => !s.refused)
+        expect(connections.map((s) => s.since ?? null), c.name).toEqual(connections.map((_, i) => (i === 0 ? null : (connections[i - 1]!.seqs.at(-1) ?? connections[i - 1]!.reply!.seq))))
+        // The handler heard each connection's `subscribed` before the data that connection brought.
+        const segments: number[][] = []
+        for (const e of c.events) {
+          if (e.type === 'subscribed') segments.push([])
+          else if (e.type === 'data') segments.at(-1)?.push(e.seq)
+        }
+        expect(c.events[0]?.type, c.name).toBe('subscribed')
+        expect(segments, c.name).toEqual(connections.map((k) => k.seqs))
+        for (const k of connections) {
+          expect(k.reply, c.name).toEqual({ seq: expect.any(Number), resumed: k === connections[0] ? null : true })
+          if (k !== connections[0] && k.seqs.length > 0) expect(k.seqs[0], c.name).toBe(k.since! + 1)
+        }
+      }
       // The clients that waited for the bus to move on before reconnecting did get a replay.
       for (const c of clients.filter((k) => k.name.endsWith('late-resume'))) {
-        for (const k of c.connections.slice(1)) expect(k.subscribed!['seq'] as number, c.name).toBeGreaterThan(k.since!)
+        for (const k of c.sockets.slice(1)) expect(k.reply!.seq, c.name).toBeGreaterThan(k.since!)
       }
 
-      // (4) Closes: each client closed exactly once, with 1012, by every restart of the gateway it was on — and by nothing else.
-      const closes = events.filter((e): e is Extract<Event, { kind: 'close' }> => e.kind === 'close')
-      expect(closes.filter((e) => e.code !== 1012 || e.reason !== 'service restart: reconnect')).toEqual([])
+      // (3) The clients moved: each socket of each client, in order — the gateway it went to and how it
+      // ended (1012 service restart, for every close; a refused upgrade closes with 1006).
+      const socketsOf = (c: Follower) => c.sockets.map((s) => [s.gateway, s.refused ? `refused ${s.refused.status} ${s.refused.code}` : s.close ? `${s.close.code} ${s.close.reason}` : 'open'])
+      const drained = '1012 service restart: reconnect'
+      expect(clients.map((c) => [c.name, socketsOf(c)])).toEqual([
+        ['a1', [['A', drained], ['B', drained], ['A', 'open']]],
+        ['a2', [['A', drained], ['B', drained], ['A', 'open']]],
+        ['a3-late-resume', [['A', drained], ['B', drained], ['A', 'open']]],
+        ['b1', [['B', drained], ['A', 'open']]],
+        ['b2', [['B', drained], ['A', 'open']]],
+        ['b3-late-resume', [['B', drained], ['A', 'open']]],
+        ['late-joiner', [['A', 'refused 503 draining'], ['B', drained], ['A', 'open']]],
+      ])
+      // The client's own account agrees: its `connected` and `disconnected` events.
+      const told = (name: string) => events.flatMap((e) => ('client' in e && e.client === name && e.kind !== 'refused' ? [e.kind === 'connected' ? `connected ${e.gateway}` : `disconnected ${e.gateway} ${e.code}`] : []))
+      expect(clients.map((c) => [c.name, told(c.name)])).toEqual([
+        ...['a1', 'a2', 'a3-late-resume'].map((name) => [name, ['connected A', 'disconnected A 1012', 'connected B', 'disconnected B 1012', 'connected A']]),
+        ...['b1', 'b2', 'b3-late-resume'].map((name) => [name, ['connected B', 'disconnected B 1012', 'connected A']]),
+        ['late-joiner', ['disconnected A 1006', 'connected B', 'disconnected B 1012', 'connected A']],
+      ])
+
+      // (4) Each restart closed (1012) exactly the clients on the restarting gateway when it got SIGTERM, and nothing else did.
+      const closes = events.filter((e): e is Extract<Event, { kind: 'disconnected' }> => e.kind === 'disconnected' && e.code === 1012)
       restarts.forEach((r, i) => {
         const closedBy = closes.filter((e) => e.restart === i)
         expect(closedBy.map((e) => e.client).sort(), `restart ${i} of ${r.gateway}`).toEqual([...r.on].sort())
         for (const e of closedBy) expect(e.gateway).toBe(r.gateway)
       })
       expect(restarts.map((r) => r.on.length)).toEqual([3, 7])
-      const count = (name: string) => closes.filter((e) => e.client === name).length
-      expect(clients.map((c) => [c.name, count(c.name)])).toEqual([
-        ['a1', 2], ['a2', 2], ['a3-late-resume', 2], ['b1', 1], ['b2', 1], ['b3-late-resume', 1], ['late-joiner', 1],
-      ])
-      for (const c of clients) expect(c.connections.length, c.name).toBe(count(c.name) + 1)
 
       // The drain's order: /ready said 503 draining (and an upgrade was refused with 503 draining) before the first 1012.
       const sigterms = events.flatMap((e, k) => (e.kind === 'sigterm' ? [k] : []))
       restarts.forEach((r, i) => {
         const span = events.slice(sigterms[i]! + 1, sigterms[i + 1])
-        const firstClose = span.findIndex((e) => e.kind === 'close' && e.restart === i)
+        const firstClose = span.findIndex((e) => e.kind === 'disconnected' && e.code === 1012 && e.restart === i)
         const first503 = span.findIndex((e) => e.kind === 'ready' && e.status === 503)
         expect(first503, `restart ${i}`).toBeGreaterThanOrEqual(0)
         expect(first503, `restart ${i}: /ready 503 before the first 1012`).toBeLessThan(firstClose)
@@ -479,18 +555,17 @@ describe.skipIf(skip)('a rolling restart of two gateways', () => {
         const exit = span.find((e) => e.kind === 'exit')
         expect(exit, `restart ${i}`).toEqual({ kind: 'exit', gateway: r.gateway, code: 0 })
       })
-      // The late joiner was refused once, by the draining A; everyone else was admitted by the first gateway it tried (ready).
-      expect(lateJoiner.failures).toEqual([{ gateway: 'A', status: 503, code: 'draining', retryAfter: '1' }])
-      for (const c of initial) expect(c.failures, c.name).toEqual([])
-      const refusedAt = events.findIndex((e) => e.kind === 'refused' && e.client === 'late-joiner')
-      const firstCloseOfA = events.findIndex((e) => e.kind === 'close' && e.restart === 0)
+      // The late joiner was refused once, by the draining A (before A closed anyone), and went to B.
+      expect(lateJoiner.sockets[0]!.refused).toEqual({ status: 503, code: 'draining', retryAfter: '1' })
+      expect(events.filter((e) => e.kind === 'refused')).toEqual([{ kind: 'refused', client: 'late-joiner', gateway: 'A', status: 503, body: expect.objectContaining({ error: expect.objectContaining({ code: 'draining' }) }), retryAfter: '1' }])
+      const refusedAt = events.findIndex((e) => e.kind === 'refused')
+      const firstCloseOfA = events.findIndex((e) => e.kind === 'disconnected' && e.code === 1012 && e.restart === 0)
       expect(refusedAt).toBeLessThan(firstCloseOfA)
-      expect(lateJoiner.connections[0]!.gateway).toBe('B')
 
       // Each old gateway logged the drain of the clients it had, with 1012.
-      const drained = processes.filter((p) => !p.running() && p !== indexer)
-      expect(drained).toHaveLength(2)
-      drained.forEach((p, i) => {
+      const stopped = processes.filter((p) => !p.running() && p !== indexer)
+      expect(stopped).toHaveLength(2)
+      stopped.forEach((p, i) => {
         const line = p.output().split('\n').find((l) => l.includes('"msg":"closing clients"'))
         expect(line, `gateway ${p.pid}`).toBeDefined()
         expect(JSON.parse(line!)).toMatchObject({ clients: restarts[i]!.on.length, code: 1012, spreadMs: SPREAD_MS })
