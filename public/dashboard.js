@@ -1,13 +1,18 @@
 /*
- * Core Meme live dashboard: a plain client of the public WebSocket protocol (README, "WebSocket API"),
- * with no framework and no build step. Read it as an example of how to:
+ * Core Meme live dashboard, with no framework and no build step. It runs on the server's typed client
+ * (`/client/index.js`, the browser build of `src/client/`), which connects, reconnects with backoff,
+ * resumes each channel where it was (`since`), handles epochs and `resumed: false`, pings a silent
+ * connection and parses every frame. The page only tells the client what to follow and shows the
+ * events it gets. Read it as an example of how to:
  *  - subscribe to `tokens` (with recent launches), `trades`, `alerts` and `prices` (for the tokens shown),
- *  - reconnect with backoff and resume each channel with `params.since` = the last `seq` received,
- *  - handle `resumed: false` (re-read the snapshot) and `reorg` (drop the removed trades),
+ *    adding and removing tokens on a live subscription (`subscription.add`, `client.unsubscribe`),
+ *  - keep the newest trades, launches and alerts with reorg retractions applied (`recentItems`),
+ *  - tell a `gap` (what a reconnect could not resume) and show "reconnecting in Ns" (`disconnected`),
  *  - present a JWT given as `?token=` in the page URL, and work in the free tier when the server has JWT on,
  *  - render at most once per animation frame, with capped lists, and never parse server text as HTML.
  */
-/* global window, document, location, WebSocket, fetch, requestAnimationFrame, setTimeout, setInterval, AbortSignal, URL, URLSearchParams */
+/* global window, document, location, fetch, requestAnimationFrame, setTimeout, setInterval, AbortSignal, URL, URLSearchParams */
+import { connect, recentItems, RequestError } from './client/index.js'
 
 const MAX_TRADES = 100
 const MAX_LAUNCHES = 30
@@ -15,67 +20,48 @@ const MAX_ALERTS = 50
 const MAX_PRICE_ROWS = 24
 const SPARK_POINTS = 40
 const MAX_CANDLES = 60
-/** At most one prices (un)subscribe batch per this delay: the server allows ~100 messages a minute. */
+/** At most one batch of token (un)subscribes per this delay: the server allows ~100 messages a minute. */
 const WATCH_DELAY_MS = 3000
-const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000]
-const SILENCE_PING_MS = 15000
-const SILENCE_DROP_MS = 25000
 const SVG = 'http://www.w3.org/2000/svg'
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/
-/** What a free connection gets for alert types `"*"` (README, "Premium tier"). */
-const FREE_ALERT_TYPES = ['price', 'volume']
 const FREE_TIER = 'free tier: all trades and whale/rug alerts need a premium token (showing the trades of the listed tokens, and price and volume alerts)'
 
 const state = {
-  ws: null,
+  /** connecting, subscribing (connected, subscriptions not all answered yet), connected, reconnecting, closed. */
   status: 'connecting',
-  /** The subscriptions of the current connection have been sent. */
-  ready: false,
-  /** ids of the subscriptions sent on connect not yet acknowledged: `connected` once there are none. */
-  unacknowledged: new Set(),
+  /** The channels whose subscribe the current connection still waits for before it is `connected`. */
+  awaiting: new Set(),
+  /** When the next connection attempt starts (ms), and what closed the last one. */
   retryAt: 0,
-  attempt: 0,
-  nextId: 0,
-  /** Last message on the current connection (silence detection). */
-  lastMessageAt: 0,
-  /** The server's epoch: seqs from another epoch cannot be resumed. */
-  epoch: undefined,
-  /** channel → newest `seq` received: sent back as `params.since` after a reconnect. */
-  lastSeq: {},
-  /**
-   * Messages sent and not answered yet, oldest first. The server answers each message once, in order,
-   * echoing its `id` (a `rate_limited` error carries none: it answers the oldest).
-   */
-  inflight: [],
+  lastClose: null,
   health: null,
   healthError: null,
+  /** Channel messages (`data`) received, and per second. */
   received: 0,
   rate: 0,
   notice: '',
   /** address → { address, symbol, name }: every token seen (launch or trade). */
   tokens: new Map(),
-  launches: [],
-  trades: [],
-  alerts: [],
-  /** address → price row: the tokens shown in the prices table (and subscribed on `prices`). */
+  /** address → price row: the tokens shown in the prices table. */
   rows: new Map(),
-  /** tokens the server has on our `prices` subscription (the diff with `rows` is sent in batches). */
-  subscribedPrices: new Set(),
-  /** `"*"` on trades needs a premium token when the server has JWT on: then follow the shown tokens. */
-  tradesByToken: false,
+  /** The tokens followed on `prices` (and on `trades` when 'listed'); the diff with `rows` is sent in batches. */
+  watched: new Set(),
+  /**
+   * How trades are followed: 'all' (`tokens: ["*"]`), or 'listed' (the watched tokens: `"*"` needs a
+   * premium token when the server has JWT on); null until the first `connected` tells the tier.
+   */
+  tradesMode: null,
   /**
    * The JWT of the page URL's `?token=`, put on the WebSocket upgrade URL (never shown, never logged).
    * Dropped when it expires or the server refuses it: the page then carries on as free.
    */
   token: tokenOfPage(),
   /**
-   * The last connection with the token on its URL closed before `connected`: maybe an HTTP 401 (a
-   * browser cannot tell). The next one connects without it and presents it in an `auth` message,
+   * A connection with the token on its URL closed before `connected`: maybe an HTTP 401 (a browser
+   * cannot tell). Later ones connect without it, and the client presents it in an `auth` message,
    * whose answer says whether it is valid; the token goes back on the URL once it is accepted.
    */
-  authByMessage: false,
-  /** This connection got its `connected`. */
-  greeted: false,
+  byMessage: false,
   /** The tier of the connection (`connected`, `authenticated`): free or premium; undefined when the server has no JWT. */
   tier: undefined,
   /** When the premium token expires (Unix seconds), or null. */
@@ -90,6 +76,13 @@ const state = {
   candles: [],
 }
 
+/** The newest launches, trades and alerts, with what a reorg retracted dropped (the client's `recentItems`). */
+const launches = recentItems('tokens', MAX_LAUNCHES)
+const trades = recentItems('trades', MAX_TRADES)
+const alerts = recentItems('alerts', MAX_ALERTS)
+/** A trade's key, as `recentItems` tells trades apart. */
+const tradeKey = (t) => `${t.txHash}:${t.logIndex ?? ''}`
+
 const $ = (id) => document.getElementById(id)
 const dirty = new Set()
 let frame = 0
@@ -97,7 +90,7 @@ let watchTimer = 0
 let lastWatchAt = 0
 
 // ---------------------------------------------------------------------------------------------
-// Connection: connect, reconnect with backoff, resume with `since`
+// Connection: the typed client does it; the page picks the upgrade URL and follows the events
 
 /** `?token=` of the page URL, or null. */
 function tokenOfPage() {
@@ -105,287 +98,232 @@ function tokenOfPage() {
   return token && token.length <= 8192 ? token : null
 }
 
-/** The page's origin and path as ws(s)://, with the token as `?token=` when `withToken`. */
-function wsUrl(withToken) {
+/** The page's origin and path as ws(s)://, with the token as `?token=` unless it is presented by message (or was dropped). */
+function wsUrl() {
   const url = new URL('.', location.href)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
-  if (withToken) url.searchParams.set('token', state.token)
+  if (state.token !== null && !state.byMessage) url.searchParams.set('token', state.token)
   return url.href
 }
 
-function connect() {
-  const ws = new WebSocket(wsUrl(state.token !== null && !state.authByMessage))
-  state.ws = ws
-  state.greeted = false
-  state.lastMessageAt = Date.now()
-  ws.onmessage = (event) => onMessage(ws, event)
-  ws.onclose = (event) => onClose(ws, event.code)
+/** The client asks for the URL on every connection attempt. */
+const client = connect(wsUrl)
+
+/** channel → the page's one subscription to it: tokens are added to it, or removed with `client.unsubscribe`. */
+const subscriptions = {}
+
+/** Subscribes `channel`, or adds `params` to its subscription (the client sends it now, or on connect). */
+function follow(channel, params) {
+  if (subscriptions[channel]) subscriptions[channel].add(params)
+  else subscriptions[channel] = client.subscribe(channel, params, onEvent)
 }
 
-function onClose(ws, code) {
-  if (state.ws !== ws) return
-  state.ws = null
-  state.ready = false
-  // Refused on the upgrade (a 401 for a bad or expired token) or the server is unreachable: the next
-  // connection presents the token in an `auth` message, whose answer tells which.
-  if (state.token !== null && !state.greeted) state.authByMessage = true
-  state.unacknowledged.clear()
-  state.inflight = []
-  state.subscribedPrices.clear()
-  const delay = (code === 1001 || code === 1012) && state.attempt === 0 ? 250 : BACKOFF_MS[Math.min(state.attempt, BACKOFF_MS.length - 1)]
-  state.attempt++
-  const jittered = Math.round(delay * (0.75 + Math.random() * 0.5))
-  state.retryAt = Date.now() + jittered
-  setStatus('reconnecting')
-  setTimeout(connect, jittered)
-}
+client.on('state', (next) => {
+  // `connected` shows as "subscribing" until the subscriptions are answered (see `answered`).
+  if (next !== 'connected') setStatus(next)
+})
 
-/** Gives up on a connection that went silent (a dead link the browser has not noticed yet). */
-function drop(ws) {
-  ws.onclose = null
-  ws.close()
-  onClose(ws, 0)
-}
-
-/** Sends a message with a fresh `id` and remembers it until its reply; returns the id. */
-function send(message, params = message.params) {
-  if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return null
-  const id = message.id ?? `${message.channel ?? message.type}-${++state.nextId}`
-  const sent = { ...message, id }
-  state.inflight.push({ message: sent, channel: message.channel, params })
-  state.ws.send(JSON.stringify(sent))
-  return id
-}
-
-function subscribe(channel, params, { resume = true } = {}) {
-  const since = resume ? state.lastSeq[channel] : undefined
-  return send({ type: 'subscribe', channel, params: since === undefined ? params : { ...params, since } }, params)
-}
-
-/** The request a reply answers (and everything older, which was answered already). */
-function answered(id) {
-  const i = id === undefined ? 0 : state.inflight.findIndex((r) => r.message.id === id)
-  return i < 0 ? undefined : state.inflight.splice(0, i + 1).at(-1)
-}
-
-/** The page is live once every subscription sent on connect has been answered. */
-function acknowledge(request) {
-  if (request && state.unacknowledged.delete(request.message.id) && state.unacknowledged.size === 0) setStatus('connected')
-}
-
-function tradesParams(tokens) {
-  return state.tradesByToken ? { tokens } : { tokens: ['*'] }
-}
-
-function onConnected(ws, message) {
+client.on('connected', (message) => {
+  // Presented by message, the token's tier comes with `authenticated` (or its refusal as an `error`).
+  if (!state.byMessage) setTier(message.tier, message.expiresAt)
+  // The first connection tells the tier: trades "*", or (free) those of the listed tokens. The client
+  // sends these subscribes with the others, after the token; later ones resume them by themselves.
+  if (state.tradesMode === null) {
+    if (state.tier === 'free') followListedTrades()
+    else followAllTrades()
+  }
+  state.awaiting = new Set(Object.keys(subscriptions))
   setStatus('subscribing')
-  state.greeted = true
-  setTier(message.tier, message.expiresAt)
-  // Answered (and applied) before the subscribes that follow: the server handles messages in order.
-  const authenticating = state.token !== null && state.authByMessage
-  if (authenticating) send({ type: 'auth', token: state.token })
-  // A free connection would get `premium_required` for trades "*": follow the listed tokens at once.
-  state.tradesByToken = state.tier === 'free' && !authenticating
-  // Seqs are comparable only within one epoch. The epoch belongs to the bus: the same on every
-  // gateway behind a load balancer, so a reconnect to another gateway resumes. A new epoch means the
-  // numbering restarted (a single server restarted, or Redis lost its history): subscribe afresh.
-  if (state.epoch !== undefined && message.epoch !== state.epoch && Object.keys(state.lastSeq).length > 0) {
-    state.lastSeq = {}
-    markGap('the stream was renumbered (server or bus restarted)')
-  }
-  state.epoch = message.epoch
-  const shown = [...state.rows.keys()]
-  const ids = [subscribe('tokens', { includeRecent: true }), subscribe('alerts', { types: ['*'] })]
-  if (!state.tradesByToken || shown.length > 0) ids.push(subscribe('trades', tradesParams(shown)))
-  if (shown.length > 0) {
-    ids.push(subscribe('prices', { tokens: shown }))
-    shown.forEach((a) => state.subscribedPrices.add(a))
-  }
-  state.unacknowledged = new Set(ids.filter(Boolean))
-  state.ready = true
-  scheduleWatch()
-  setTimeout(() => state.ws === ws && (state.attempt = 0), 5000)
-}
+})
 
-function onMessage(ws, event) {
-  if (state.ws !== ws) return
-  state.received++
-  state.lastMessageAt = Date.now()
-  let message
-  try {
-    message = JSON.parse(event.data)
-  } catch {
-    return
-  }
-  if (!message || typeof message !== 'object') return
-  switch (message.type) {
-    case 'connected': return onConnected(ws, message)
-    case 'subscribed': return onSubscribed(message)
-    case 'data': return onData(message)
-    case 'reorg': return onReorg(message)
-    case 'error': return onError(message)
-    case 'authenticated': return onAuthenticated(message)
-    case 'unsubscribed': return message.id === undefined ? onUnsubscribedByServer(message) : void answered(message.id)
-    case 'pong': return void answered(message.id)
-  }
-}
+client.on('authenticated', ({ tier, expiresAt }) => {
+  // The token is valid: later connections carry it on their URL again (their `connected` states the tier).
+  state.byMessage = false
+  setTier(tier, expiresAt)
+})
 
-function onSubscribed(message) {
-  if (message.id === undefined) return onResynchronised(message)
-  const request = answered(message.id)
-  acknowledge(request)
-  // Resume from the channel's seq at subscribe time even if nothing arrives before a disconnect.
-  if (request && typeof message.seq === 'number' && state.lastSeq[request.channel] === undefined) state.lastSeq[request.channel] = message.seq
-  if (request && request.channel === 'alerts') setAlertTypes(message.params)
-  if (!request || message.resumed !== false) return
-  // The server's history no longer reaches back to our seq: re-read the snapshot, or say what was missed.
-  if (request.channel === 'tokens' || request.channel === 'prices') subscribe(request.channel, request.params, { resume: false })
-  else markGap(`some ${request.channel} were missed`)
-}
+client.on('disconnected', ({ code, retryInMs, attempt, wasConnected }) => {
+  state.retryAt = Date.now() + retryInMs
+  state.lastClose = { code, attempt }
+  if (!wasConnected && state.token !== null && !state.byMessage) presentByMessage()
+  touch('status')
+})
+
+client.on('error', (err) => {
+  if (!(err instanceof RequestError)) return // a frame the client could not parse: it carries on
+  // The premium token expired on this connection: the server made it free and removes "*" (notices follow).
+  if (err.code === 'token_expired') return dropToken('premium token expired', 'the premium token expired: continuing as free')
+  if (err.code === 'unauthorized' || err.code === 'auth_disabled') return onTokenRefused(err)
+  setNotice(`server error ${err.code}: ${err.message}`)
+})
 
 /**
- * Unasked: the server renumbered a channel (its bus lost history, or a gap could not be filled). It
- * sends the snapshot itself right after; trades and alerts from the hole are gone.
+ * The connection with the token on its URL closed before `connected`: refused on the upgrade (a 401
+ * for a bad or expired token), or the server is unreachable. From now on the token is presented in an
+ * `auth` message, whose answer tells which.
  */
-function onResynchronised(message) {
-  if (typeof message.epoch === 'string') state.epoch = message.epoch
-  if (message.channel === 'alerts') setAlertTypes(message.params)
-  if (typeof message.seq === 'number') state.lastSeq[message.channel] = message.seq
-  if (message.channel === 'trades' || message.channel === 'alerts') markGap(`the ${message.channel} stream was renumbered`)
+function presentByMessage() {
+  state.byMessage = true
+  // Not connected now: this rejects, and the client keeps the token to present after each (re)connect.
+  client.auth(state.token).catch(() => {})
+  // Hoping for premium: trades "*" (refused with premium_required if the token is not).
+  if (state.tradesMode === null) followAllTrades()
 }
 
-function onError(message) {
-  if (message.code === 'token_expired') return onTokenExpired()
-  const request = answered(message.id)
-  if (request && message.code === 'rate_limited') {
-    const ws = state.ws
-    setTimeout(() => state.ws === ws && send(request.message, request.params), Number(message.retryAfterMs) || 2000)
-    return
-  }
-  acknowledge(request)
-  if (request && request.message.type === 'auth' && message.code === 'unauthorized') {
-    // The token is invalid or expired: carry on as free (the subscribes that follow fall back).
-    return dropToken(`token refused (${String(message.message).slice(0, 200)})`, 'the token was refused: continuing as free')
-  }
-  if (request && request.message.type === 'auth' && message.code === 'auth_disabled') {
+/** A subscribe of the current connection was answered: it is `connected` once every one is. */
+function answered(channel) {
+  if (state.awaiting.delete(channel) && state.awaiting.size === 0) setStatus('connected')
+}
+
+/** The token presented by message was refused: the client no longer presents it. */
+function onTokenRefused(err) {
+  if (err.code === 'auth_disabled') {
     // No JWT on this server: every feature is open, the token is not needed.
     state.token = null
-    state.authByMessage = false
-    return
+    state.byMessage = false
+    setTier(undefined, null)
+  } else {
+    // The token is invalid or expired: carry on as free (trades "*" is refused next: the page falls back).
+    dropToken(`token refused (${err.message.slice(0, 200)})`, 'the token was refused: continuing as free')
   }
-  if (request && message.code === 'premium_required') {
-    // Only a free connection on a server with JWT gets it (a server that does not state the tier in `connected`).
-    if (state.tier === undefined) setTier('free', null)
-    if (request.channel === 'trades' && !state.tradesByToken) return followListedTrades({ resume: false })
-    // The page asks alert types "*", which a free connection gets as the free types; asked otherwise, fall back to those.
-    if (request.channel === 'alerts') return void subscribe('alerts', { types: FREE_ALERT_TYPES }, { resume: false })
-  }
-  setNotice(`server error ${String(message.code)}: ${String(message.message)}`)
 }
 
-/** Free tier: no trades "*"; follow the trades of the tokens listed (resuming where the stream was, if asked). */
-function followListedTrades({ resume }) {
-  state.tradesByToken = true
-  if (state.rows.size > 0) subscribe('trades', tradesParams([...state.rows.keys()]), { resume })
-  touch('tier')
-}
-
-function onAuthenticated(message) {
-  answered(message.id)
-  // The token is valid: later connections carry it on their URL again.
-  state.authByMessage = false
-  setTier(message.tier, message.expiresAt)
-}
-
-/** The premium token expired on this connection: the server made it free and removes "*" (notices follow). */
-function onTokenExpired() {
-  dropToken('premium token expired', 'the premium token expired: continuing as free')
+/** The token is gone (refused, or expired): the page carries on as free, saying why. */
+function dropToken(problem, notice) {
+  void client.auth(null) // later connections present none
+  state.token = null
+  state.byMessage = false
+  state.tokenProblem = problem
+  setNotice(notice)
   setTier('free', null)
 }
 
-function dropToken(problem, notice) {
-  state.token = null
-  state.authByMessage = false
-  state.tokenProblem = problem
-  setNotice(notice)
-  touch('tier')
+function followAllTrades() {
+  state.tradesMode = 'all'
+  follow('trades', { tokens: ['*'] })
+}
+
+/**
+ * Free tier: no trades "*" (refused, or dropped by the server when the token expired); follow the
+ * trades of the watched tokens instead. Adding them to the subscription the server dropped resumes it
+ * from the last trade seen (the client sends `since`: replayed, none missed).
+ */
+function followListedTrades() {
+  state.tradesMode = 'listed'
+  // "*" is not on the server (refused or dropped): this only takes it out of the client's params.
+  void client.unsubscribe('trades', { tokens: ['*'] })
+  if (state.watched.size > 0) follow('trades', { tokens: [...state.watched] })
+  else if (subscriptions.trades) {
+    // Nothing to follow yet (the server refuses an empty list): `syncWatched` subscribes again.
+    subscriptions.trades.unsubscribe()
+    delete subscriptions.trades
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channel events → state
+
+/** Every channel's events, in order: the client has made them exactly-once across reconnects. */
+function onEvent(event) {
+  const { channel } = event
+  switch (event.type) {
+    case 'subscribed':
+      if (channel === 'alerts') setAlertTypes(event.params)
+      return answered(channel)
+    case 'error':
+      answered(channel)
+      return onRefused(event)
+    case 'data':
+      state.received++
+      return onData[channel](event)
+    case 'reorg':
+      return onReorg(event)
+    case 'gap':
+      return onGap(event)
+    case 'unsubscribed':
+      return onUnsubscribedByServer(event)
+  }
+}
+
+function onRefused({ channel, code, message }) {
+  if (channel === 'trades' && code === 'premium_required') {
+    // Only a free connection on a server with JWT gets it (also one that does not state the tier in `connected`).
+    if (state.tier === undefined) setTier('free', null)
+    if (state.tradesMode !== 'listed') return followListedTrades()
+  }
+  setNotice(`server error ${code}: ${message}`)
+}
+
+/**
+ * The client could not keep a channel's stream whole: a new epoch (the server or its bus restarted),
+ * history that no longer reached back (`not_resumed`), or the server renumbered it. Prices and recent
+ * launches get a fresh snapshot; trades and alerts from the hole are gone.
+ */
+function onGap({ channel, reason }) {
+  if (reason === 'epoch') markGap('the stream was renumbered (server or bus restarted)')
+  else if (channel === 'trades' || channel === 'alerts') markGap(reason === 'renumbered' ? `the ${channel} stream was renumbered` : `some ${channel} were missed`)
 }
 
 /**
  * Unasked: the server took premium features off our subscriptions (the token expired, or a free token
- * replaced it). `params` is what is left; none: the channel is gone.
+ * replaced it). `params` is what is left; null: the channel is gone.
  */
-function onUnsubscribedByServer(message) {
-  const params = message.params && typeof message.params === 'object' ? message.params : null
-  if (message.channel === 'trades') {
-    // No trades "*" any more: follow the listed tokens, from the last trade seen (replayed, none missed).
-    followListedTrades({ resume: true })
-  } else if (message.channel === 'alerts') {
-    setAlertTypes(params ?? { types: [] })
-  } else if (message.channel === 'prices') {
-    state.subscribedPrices = new Set(params && Array.isArray(params.tokens) ? params.tokens : [])
+function onUnsubscribedByServer({ channel, params }) {
+  if (channel === 'trades') followListedTrades()
+  else if (channel === 'alerts') setAlertTypes(params ?? { types: [] })
+  else if (channel === 'prices') {
+    // Adding the tokens again (see `syncWatched`) resumes it.
+    state.watched = new Set(params?.tokens ?? [])
     scheduleWatch()
   }
 }
 
-function onData(message) {
-  const channel = message.channel
-  const items = message.data && Array.isArray(message.data[channel]) ? message.data[channel] : []
-  if (typeof message.seq === 'number' && message.seq > (state.lastSeq[channel] ?? -1)) state.lastSeq[channel] = message.seq
-  if (channel === 'tokens') items.forEach(onLaunch)
-  else if (channel === 'trades') items.forEach(onTrade)
-  else if (channel === 'prices') items.forEach(onPrice)
-  else if (channel === 'alerts') items.forEach(onAlert)
+const onData = {
+  tokens(event) {
+    launches.apply(event)
+    for (const item of event.items) {
+      remember(item.address, item.symbol, item.name)
+      show(item.address, (item.timestamp ?? 0) * 1000)
+    }
+    touch('tokens')
+  },
+  trades(event) {
+    trades.apply(event)
+    event.items.forEach(onTrade)
+    touch('trades', 'prices')
+  },
+  prices(event) {
+    event.items.forEach(onPrice)
+  },
+  alerts(event) {
+    alerts.apply(event)
+    touch('alerts')
+  },
 }
 
-/** Items the reorg removed: the message names their transactions. Alerts may carry theirs in `data`. */
-const reorgLists = { trades: 'trades', tokens: 'launches', alerts: 'alerts' }
+/** Items a reorg retracted: trades and launches by transaction, alerts by id (or their transaction). */
+const kept = { trades, tokens: launches, alerts }
 
-function onReorg(message) {
-  const channel = message.channel
-  if (typeof message.seq === 'number' && message.seq > (state.lastSeq[channel] ?? -1)) state.lastSeq[channel] = message.seq
-  const list = reorgLists[channel]
+function onReorg(event) {
+  const list = kept[event.channel]
   if (!list) return
-  const gone = new Set(Array.isArray(message.txHashes) ? message.txHashes : [])
-  const before = state[list].length
-  state[list] = state[list].filter((item) => !gone.has(item.txHash ?? (item.data && item.data.txHash)))
-  const dropped = before - state[list].length
-  const noun = { trades: 'trade', tokens: 'launch', alerts: 'alert' }[channel]
-  if (dropped > 0 || channel === 'trades') setNotice(`reorg of blocks ${message.fromBlock}–${message.toBlock}: ${dropped} ${noun}${dropped === 1 ? '' : noun === 'launch' ? 'es' : 's'} dropped`)
-  touch(channel)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Channel items → state
-
-function onLaunch(item) {
-  if (!item || !ADDRESS.test(item.address)) return
-  remember(item.address, item.symbol, item.name)
-  if (!state.launches.some((t) => t.address === item.address)) {
-    state.launches.push(item)
-    state.launches.sort((a, b) => (b.blockNumber ?? 0) - (a.blockNumber ?? 0) || (b.timestamp ?? 0) - (a.timestamp ?? 0))
-    state.launches.length = Math.min(state.launches.length, MAX_LAUNCHES)
-  }
-  show(item.address, (item.timestamp ?? 0) * 1000)
-  touch('tokens')
+  const before = list.items().length
+  list.apply(event)
+  const dropped = before - list.items().length
+  const noun = { trades: 'trade', tokens: 'launch', alerts: 'alert' }[event.channel]
+  if (dropped > 0 || event.channel === 'trades') setNotice(`reorg of blocks ${event.fromBlock}–${event.toBlock}: ${dropped} ${noun}${dropped === 1 ? '' : noun === 'launch' ? 'es' : 's'} dropped`)
+  touch(event.channel)
 }
 
 function onTrade(trade) {
-  if (!trade || !ADDRESS.test(trade.tokenAddress) || typeof trade.txHash !== 'string') return
-  const key = `${trade.txHash}:${trade.logIndex ?? 0}`
-  if (state.trades.some((t) => t.key === key)) return
-  state.trades.unshift({ ...trade, key })
-  if (state.trades.length > MAX_TRADES) state.trades.length = MAX_TRADES
   remember(trade.tokenAddress, trade.tokenSymbol)
   const row = show(trade.tokenAddress, Date.now())
   row.sessionVolume += finite(trade.valueUsd) ?? 0
   if (!row.live) setRowPrice(row, finite(trade.priceUsd) ?? finite(trade.price), finite(trade.priceUsd) !== null)
   if (state.selected === trade.tokenAddress) addToCandles(trade)
-  touch('trades', 'prices')
 }
 
 function onPrice(item) {
-  if (!item || !ADDRESS.test(item.tokenAddress)) return
   const row = state.rows.get(item.tokenAddress)
   if (!row) return
   row.live = true
@@ -396,13 +334,6 @@ function onPrice(item) {
   row.liquidity = finite(item.liquidity)
   if (typeof item.symbol === 'string') remember(item.tokenAddress, item.symbol)
   touch('prices')
-}
-
-function onAlert(alert) {
-  if (!alert || typeof alert.id !== 'string' || state.alerts.some((a) => a.id === alert.id)) return
-  state.alerts.unshift(alert)
-  if (state.alerts.length > MAX_ALERTS) state.alerts.length = MAX_ALERTS
-  touch('alerts')
 }
 
 function remember(address, symbol, name) {
@@ -444,27 +375,23 @@ function setRowPrice(row, price, usd) {
   if (row.history.length > SPARK_POINTS) row.history.shift()
 }
 
-/** Sends the difference between the tokens shown and those subscribed on `prices`: soon, but one batch per WATCH_DELAY_MS. */
+/** Sends the difference between the tokens shown and those watched: soon, but one batch per WATCH_DELAY_MS. */
 function scheduleWatch() {
-  if (!watchTimer) watchTimer = setTimeout(syncPriceSubscription, Math.max(50, lastWatchAt + WATCH_DELAY_MS - Date.now()))
+  if (!watchTimer) watchTimer = setTimeout(syncWatched, Math.max(50, lastWatchAt + WATCH_DELAY_MS - Date.now()))
 }
 
-function syncPriceSubscription() {
+/** `prices` (and, free tier, `trades`) follow the tokens shown: the new ones are added, the evicted ones removed. */
+function syncWatched() {
   watchTimer = 0
-  if (!state.ready) return // onConnected subscribes every shown token
-  const added = [...state.rows.keys()].filter((a) => !state.subscribedPrices.has(a))
-  const removed = [...state.subscribedPrices].filter((a) => !state.rows.has(a))
-  if (added.length > 0) {
-    subscribe('prices', { tokens: added }, { resume: false })
-    if (state.tradesByToken) subscribe('trades', { tokens: added }, { resume: false })
+  const added = [...state.rows.keys()].filter((a) => !state.watched.has(a))
+  const removed = [...state.watched].filter((a) => !state.rows.has(a))
+  if (added.length + removed.length === 0) return
+  for (const channel of state.tradesMode === 'listed' ? ['prices', 'trades'] : ['prices']) {
+    if (removed.length > 0) void client.unsubscribe(channel, { tokens: removed })
+    if (added.length > 0) follow(channel, { tokens: added })
   }
-  if (removed.length > 0) {
-    send({ type: 'unsubscribe', channel: 'prices', params: { tokens: removed } })
-    if (state.tradesByToken) send({ type: 'unsubscribe', channel: 'trades', params: { tokens: removed } })
-  }
-  added.forEach((a) => state.subscribedPrices.add(a))
-  removed.forEach((a) => state.subscribedPrices.delete(a))
-  if (added.length + removed.length > 0) lastWatchAt = Date.now()
+  state.watched = new Set(state.rows.keys())
+  lastWatchAt = Date.now()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,10 +463,10 @@ function render() {
 const renderers = {
   status: renderStatus,
   health: renderHealth,
-  tokens: () => reconcile($('tokens'), state.launches, (t) => t.address, launchRow),
+  tokens: () => reconcile($('tokens'), newestLaunches(), (t) => t.address, launchRow),
   trades: renderTrades,
   prices: renderPrices,
-  alerts: () => reconcile($('alerts'), state.alerts, (a) => a.id, alertItem),
+  alerts: () => reconcile($('alerts'), alerts.items(), (a) => a.id, alertItem),
   chart: renderChart,
   clock: renderClock,
   tier: renderTier,
@@ -595,9 +522,15 @@ function launchRow(t) {
   return row([token, age, el('td', 'num', `${formatAmount(t.initialLiquidity)} CORE`), link], 'fresh')
 }
 
+/** Launches by block, newest first (a re-read snapshot may bring older ones after newer). */
+function newestLaunches() {
+  return launches.items().toSorted((a, b) => (b.blockNumber ?? 0) - (a.blockNumber ?? 0) || (b.timestamp ?? 0) - (a.timestamp ?? 0))
+}
+
 function renderTrades() {
-  reconcile($('trades'), state.trades, (t) => t.key, tradeRow)
-  $('trades-count').textContent = state.trades.length > 0 ? `last ${state.trades.length}` : ''
+  const list = trades.items()
+  reconcile($('trades'), list, tradeKey, tradeRow)
+  $('trades-count').textContent = list.length > 0 ? `last ${list.length}` : ''
 }
 
 function tradeRow(t) {
@@ -732,7 +665,7 @@ function setStatus(status) {
 function setTier(tier, expiresAt) {
   state.tier = tier === 'free' || tier === 'premium' ? tier : undefined
   state.expiresAt = state.tier === 'premium' ? finite(expiresAt) : null
-  if (state.tier === 'free' && state.token !== null && !state.authByMessage) state.tokenProblem = 'token not premium'
+  if (state.tier === 'free' && state.token !== null && !state.byMessage) state.tokenProblem = 'token not premium'
   if (state.tier === 'premium') state.tokenProblem = ''
   touch('tier')
 }
@@ -760,8 +693,9 @@ function renderStatus() {
   const node = $('status')
   node.dataset.state = state.status
   const wait = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000))
-  const text = { connected: 'connected', subscribing: 'subscribing…', connecting: 'connecting…' }
+  const text = { connected: 'connected', subscribing: 'subscribing…', connecting: 'connecting…', closed: 'closed' }
   node.textContent = state.status === 'reconnecting' ? `reconnecting${wait > 0 ? ` in ${wait}s` : ''}…` : text[state.status]
+  node.title = state.lastClose ? `last connection closed with code ${state.lastClose.code}; attempt ${state.lastClose.attempt}` : ''
 }
 
 function renderHealth() {
@@ -793,7 +727,7 @@ function markGap(reason) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Health, message rate, silence detection
+// Health, message rate
 
 async function readHealth() {
   try {
@@ -813,11 +747,6 @@ function everySecond() {
   state.rate = state.received - counted
   counted = state.received
   touch('clock')
-  const ws = state.ws
-  if (!ws || ws.readyState !== WebSocket.OPEN) return
-  const silent = Date.now() - state.lastMessageAt
-  if (silent > SILENCE_DROP_MS) drop(ws)
-  else if (silent > SILENCE_PING_MS) send({ type: 'ping' })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -888,7 +817,9 @@ function shortAddress(address) {
 
 // ---------------------------------------------------------------------------------------------
 
-connect()
+// The client sends these once it is connected (and again, resuming, after every reconnect).
+follow('tokens', { includeRecent: true })
+follow('alerts', { types: ['*'] })
 readHealth()
 setInterval(everySecond, 1000)
 setInterval(readHealth, 5000)

@@ -68,7 +68,7 @@ export type ClientEvents = {
   /** The client's token (option `token` or `auth()`) was accepted, on each connection. */
   authenticated: { tier: string; expiresAt: number | null }
   /** The connection closed (`code` as the server or the network gave it); the next attempt starts in `retryInMs`. */
-  disconnected: { code: number; retryInMs: number; attempt: number }
+  disconnected: { code: number; retryInMs: number; attempt: number; wasConnected: boolean }
   /** A failure the client recovers from by itself (a refused request is also told to its subscription). */
   error: Error
 }
@@ -82,12 +82,15 @@ export type MemeClient = {
   subscribe<C extends Channel>(channel: C, params: SubscribeParams<C>, handler?: ChannelHandler<C>): Subscription<C>
   /**
    * Leaves a channel (every subscription to it ends), or with params only removes those entries
-   * (tokens, wallets, alert types). Resolves once the server applied it (at once when disconnected:
-   * the next connection subscribes without them).
+   * (tokens, wallets, alert types). Resolves once the server applied it; at once when the server
+   * does not hold the channel (disconnected, or refused): then only the client's params change, and
+   * the next subscribe goes without those entries.
    */
   unsubscribe(channel: Channel, params?: UnsubscribeParams): Promise<void>
   /** Presents a token now and after every reconnect; resolves with the tier. */
   auth(token: string): Promise<AuthenticatedMessage>
+  /** Stops presenting a token after reconnects (this connection keeps its tier until it ends). */
+  auth(token: null): Promise<null>
   /** Closes for good. */
   close(): void
   on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void
@@ -134,6 +137,14 @@ export class RequestError extends Error {
 }
 
 const OPEN = 1
+
+/** Whether params select anything: `prices` needs tokens, `trades` tokens or wallets (the server refuses them empty). */
+function selectsSomething(channel: Channel, params: Record<string, unknown>): boolean {
+  const some = (key: string) => Array.isArray(params[key]) && (params[key] as unknown[]).length > 0
+  if (channel === 'prices') return some('tokens')
+  if (channel === 'trades') return some('tokens') || some('wallets')
+  return true
+}
 
 function merge(current: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...current }
@@ -238,14 +249,15 @@ export function connect(url: string | readonly string[] | (() => string), option
     if (closed) return setState('closed')
     setState('reconnecting')
     // A server that restarts (1012) or goes away (1001) asks its clients back at once; they spread over 100 ms.
-    const atOnce = reconnectAtOnce.has(code) && established
+    const wasConnected = established
+    const atOnce = reconnectAtOnce.has(code) && wasConnected
     const delay = atOnce ? Math.round(Math.random() * 100) : reconnectDelay(attempt, minMs, maxMs)
     attempt = atOnce ? 0 : attempt + 1
     established = false
     subscribing = false
     for (const s of channels.values()) s.onServer = false
     retryTimer = setTimeout(open, delay)
-    emit('disconnected', { code, retryInMs: delay, attempt })
+    emit('disconnected', { code, retryInMs: delay, attempt, wasConnected })
   }
 
   function onFrame(text: string): void {
@@ -318,7 +330,7 @@ export function connect(url: string | readonly string[] | (() => string), option
    */
   function subscribeOnServer(channel: Channel, resume: boolean): void {
     const s = channels.get(channel)
-    if (!s) return
+    if (!s || !selectsSomething(channel, s.params)) return // nothing to ask for yet: `add` subscribes it
     const since = resume ? s.lastSeq : null
     const params = since === null ? s.params : { ...s.params, since }
     const settle = (reply: ServerMessage) => {
@@ -470,10 +482,10 @@ export function connect(url: string | readonly string[] | (() => string), option
       for (const handler of channels.get(channel)?.handlers ?? []) handler.end()
       return leave(channel)
     },
-    async auth(value) {
+    auth: ((value: string | null) => {
       token = value
-      return presentToken(value)
-    },
+      return value === null ? Promise.resolve(null) : presentToken(value)
+    }) as MemeClient['auth'],
     close() {
       closed = true
       clearTimeout(retryTimer)

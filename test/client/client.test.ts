@@ -270,4 +270,45 @@ describe('the typed client', () => {
     await waitFor(() => told.filter((t) => t.endsWith('data')).length === 3)
     expect(told).toEqual(['first subscribed', 'first data', 'first data', 'second data'])
   })
+
+  it('stops presenting a token after auth(null)', async () => {
+    const s = await server({ JWT_SECRET: SECRET })
+    const proxy = await proxyTo(s.port)
+    const client = connect(`ws://127.0.0.1:${proxy.port}`, options)
+    cleanups.push(() => client.close())
+    const log: string[] = []
+    client.on('authenticated', (a) => log.push(`authenticated ${a.tier}`))
+    client.on('connected', (c) => log.push(`connected ${c.tier ?? ''}`))
+    await waitFor(() => client.state() === 'connected')
+    expect(await client.auth(await hsToken({ tier: 'premium' }))).toMatchObject({ type: 'authenticated', tier: 'premium' })
+    proxy.cutAll()
+    await waitFor(() => log.length === 4)
+    expect(await client.auth(null)).toBeNull()
+    proxy.cutAll()
+    await waitFor(() => log.length === 5)
+    await client.subscribe('tokens', {})[Symbol.asyncIterator]().next() // a round trip after the connect: an auth would have been answered first
+    expect(log).toEqual(['connected free', 'authenticated premium', 'connected free', 'authenticated premium', 'connected free'])
+  })
+
+  it('subscribes a channel once its params select something, and never sends them empty', async () => {
+    const s = await server()
+    const proxy = await proxyTo(s.port)
+    const client = connect(`ws://127.0.0.1:${proxy.port}`, options)
+    cleanups.push(() => client.close())
+    const told: string[] = []
+    const trades = client.subscribe('trades', { tokens: [] }, (e) => told.push(e.type === 'subscribed' ? `subscribed ${e.params.tokens.join()} ${String(e.resumed)}` : e.type === 'data' ? `data ${e.seq}` : e.type))
+    await waitFor(() => client.state() === 'connected')
+    trades.add({ tokens: [A] })
+    await waitFor(() => told.length === 1)
+    await publishItems(s.app, 'trades', [trade(A)])
+    await waitFor(() => told.length === 2)
+    await client.unsubscribe('trades', { tokens: [A] }) // the server drops the channel: nothing left
+    await publishItems(s.app, 'trades', [trade(A)])
+    proxy.cutAll()
+    await waitFor(() => client.state() === 'reconnecting')
+    await waitFor(() => client.state() === 'connected')
+    trades.add({ tokens: [A] }) // resumes after seq 1: the trade published meanwhile comes
+    await waitFor(() => told.length === 4)
+    expect(told).toEqual([`subscribed ${A} null`, 'data 1', `subscribed ${A} true`, 'data 2'])
+  })
 })

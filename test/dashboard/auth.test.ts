@@ -1,9 +1,10 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Page, WebSocketRoute } from 'playwright-core'
 import { parseEther, type Address } from 'viem'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startDevnet, type DevnetFixture } from '../support/devnet.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 import { hsToken, nowSec, SECRET } from '../security/support.js'
+import type { Received } from '../support/wsClient.js'
 import { lastSubscribe, launchChromium, recordPage, WAIT, type SocketLog } from './support.js'
 
 const FREE_TIER = 'free tier: all trades and whale/rug alerts need a premium token (showing the trades of the listed tokens, and price and volume alerts)'
@@ -177,6 +178,84 @@ describe('dashboard on a server with JWT', () => {
     expect(await text(page, '#tier')).toBe('free')
     expect(await text(page, '#notice')).toBe('the token was refused: continuing as free')
     expect(await text(page, '#tier-notice')).toBe(`token refused (token expired) — ${FREE_TIER}`)
+    expect(errors).toEqual([])
+  })
+
+  it('presents the token in an auth message when a connection with it on the URL failed, and puts it back on the URL once accepted', async () => {
+    const exp = nowSec() + 3600
+    const jwt = await hsToken({ tier: 'premium', exp })
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    pages.push(page)
+    const { errors } = recordPage(page)
+    // Every connection of the page goes through the test, which logs its frames; the first one fails
+    // before the server's `connected` (as an unreachable server, or a refused upgrade, would).
+    const routed: (SocketLog & { route: WebSocketRoute })[] = []
+    await page.routeWebSocket(/^ws:/, (ws) => {
+      const log = { url: ws.url(), sent: [] as Received[], received: [] as Received[], route: ws }
+      routed.push(log)
+      if (routed.length === 1) return void ws.close()
+      const upstream = ws.connectToServer()
+      ws.onMessage((m) => {
+        log.sent.push(JSON.parse(String(m)) as Received)
+        upstream.send(m)
+      })
+      upstream.onMessage((m) => {
+        log.received.push(JSON.parse(String(m)) as Received)
+        ws.send(m)
+      })
+    })
+    await page.goto(`${base}?token=${jwt}`)
+    await page.waitForSelector('#status[data-state="connected"]', WAIT)
+    const withToken = `ws://127.0.0.1:${server.port}/?token=${jwt}`
+    expect(routed.map((r) => r.url)).toEqual([withToken, `ws://127.0.0.1:${server.port}/`])
+    const byMessage = routed[1]!
+    // The token went first, before the subscriptions: trades "*" was accepted.
+    expect(byMessage.sent[0]).toMatchObject({ type: 'auth', token: jwt })
+    expect(byMessage.received.find((m) => m.type === 'authenticated')).toMatchObject({ tier: 'premium', expiresAt: exp })
+    expect(lastSubscribe(byMessage, 'trades')).toMatchObject({ params: { tokens: ['*'] }, reply: { type: 'subscribed', params: { tokens: ['*'] } } })
+    expect(byMessage.received.filter((m) => m.type === 'error')).toEqual([])
+    const until = await page.evaluate((s) => new Date(s * 1000).toTimeString().slice(0, 8), exp)
+    expect(await text(page, '#tier')).toBe(`premium · until ${until}`)
+    expect(await page.locator('#tier-notice').isHidden()).toBe(true)
+
+    // Accepted: the next connection carries it on its URL again, and its `connected` states premium.
+    await byMessage.route.close()
+    await expect.poll(() => routed[2]?.received.find((m) => m.type === 'subscribed' && m['channel'] === 'trades'), WAIT).toMatchObject({ params: { tokens: ['*'] } })
+    expect(routed[2]!.url).toBe(withToken)
+    expect(routed[2]!.received[0]).toMatchObject({ type: 'connected', tier: 'premium', expiresAt: exp })
+    await page.waitForSelector('#status[data-state="connected"]', WAIT)
+    expect(await text(page, '#tier')).toBe(`premium · until ${until}`)
+    expect(errors).toEqual([])
+  })
+
+  it('free tier: takes a token that left the prices table off prices and trades, keeping both streams', async () => {
+    const { page, sockets, errors } = await open()
+    const socket = sockets[0]!
+    // Enough launches to fill the table (24 rows) and push the quietest tokens out; 4 wallets launch in parallel.
+    const launched = (await Promise.all([0, 1, 2, 3].map(async (w) => {
+      const tokens: Address[] = []
+      for (let i = 0; i < 7; i++) {
+        const symbol = `EVICT${w}x${i}`
+        tokens.push((await devnet.actions.launchToken({ wallet: devnet.wallets[w]!, name: symbol, symbol, supply: parseEther('1000000'), liquidityCore: parseEther('10'), liquidityTokens: parseEther('500000') })).token)
+      }
+      return tokens
+    }))).flat()
+    await expect.poll(() => sentOf(socket, 'unsubscribe', 'trades').length, { timeout: 20_000 }).toBeGreaterThan(0)
+    // Removed from both channels by a partial unsubscribe (naming the tokens): neither channel is left.
+    const [removed] = sentOf(socket, 'unsubscribe', 'prices')
+    expect(removed?.['params']).toEqual({ tokens: expect.any(Array) })
+    expect(sentOf(socket, 'unsubscribe', 'trades')[0]!['params']).toEqual(removed!['params'])
+    const gone = (removed!['params'] as { tokens: string[] }).tokens
+    await expect.poll(() => socket.received.find((m) => m.type === 'unsubscribed' && m['id'] === removed!['id']), WAIT).toMatchObject({ channel: 'prices', params: { tokens: expect.not.arrayContaining(gone) } })
+    expect(socket.sent.filter((m) => m.type === 'unsubscribe' && m['params'] === undefined)).toEqual([])
+    await expect.poll(() => page.locator('#prices tr').count(), WAIT).toBe(24)
+
+    // The trades stream goes on for a token still shown.
+    const shown = launched.at(-1)!
+    await expect.poll(() => lastSubscribe(socket, 'trades').reply, WAIT).toMatchObject({ params: { tokens: expect.arrayContaining([shown]) } })
+    const hash = await buy(shown, '1')
+    await page.locator(`#trades tr[data-tx="${hash}"]`).waitFor(WAIT)
+    expect(socket.received.filter((m) => m.type === 'error')).toEqual([])
     expect(errors).toEqual([])
   })
 })

@@ -16,6 +16,8 @@ let browser: Browser | undefined
 let page: Page
 let token: Address
 let pageErrors: string[] = []
+/** The paths of the page's same-origin requests and their status, in order. */
+const loaded: { path: string; status: number }[] = []
 /** What the page sent and received on each of its WebSocket connections, in order. */
 let sockets: SocketLog[] = []
 
@@ -38,6 +40,7 @@ beforeAll(async () => {
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
   ;({ sockets, errors: pageErrors } = recordPage(page))
+  page.on('response', (res) => void loaded.push({ path: new URL(res.url()).pathname, status: res.status() }))
   await page.goto(`http://127.0.0.1:${proxy.port}/`)
 })
 
@@ -51,6 +54,20 @@ afterAll(async () => {
 })
 
 describe('dashboard in a browser', () => {
+  it('loads the typed client the server serves and connects through it', async () => {
+    await status('connected')
+    // dashboard.js imports ./client/index.js, which imports the client and protocol modules.
+    expect(loaded).toEqual(expect.arrayContaining([
+      { path: '/dashboard.js', status: 200 },
+      { path: '/client/index.js', status: 200 },
+      { path: '/client/client.js', status: 200 },
+      { path: '/protocol/serverMessages.js', status: 200 },
+    ]))
+    expect(loaded.filter((r) => r.status !== 200)).toEqual([])
+    // Through it, the page subscribed its channels.
+    expect(sockets[0]!.sent.filter((m) => m.type === 'subscribe').map((m) => m['channel'])).toEqual(expect.arrayContaining(['tokens', 'alerts', 'trades']))
+  })
+
   it('shows a launch, its trades labelled buy and sell, its price, and the connection', async () => {
     await status('connected')
     const launched = await devnet.actions.launchToken({
@@ -108,6 +125,8 @@ describe('dashboard in a browser', () => {
     await watcher.next((m) => m.type === 'subscribed')
     proxy.refuse(true)
     await status('reconnecting')
+    // The client's `disconnected` event says when it tries again.
+    expect(await page.locator('#status').textContent()).toMatch(/^reconnecting( in \d+s)?…$/)
     const missed = [await buy('1'), await buy('1')]
     // Both are published (the server has them in its history) before the page can reconnect.
     const seen: string[] = []
@@ -118,7 +137,8 @@ describe('dashboard in a browser', () => {
     await status('connected')
     for (const hash of missed) await tradeRow(hash).waitFor(WAIT)
     const resumed = lastSubscribe('trades')
-    expect(resumed.params).toEqual({ tokens: ['*'], since: expect.any(Number) })
+    // The client resubscribes with the params the server acknowledged, and `since`.
+    expect(resumed.params).toMatchObject({ tokens: ['*'], since: expect.any(Number) })
     expect(resumed.reply).toMatchObject({ resumed: true })
   })
 
@@ -131,7 +151,8 @@ describe('dashboard in a browser', () => {
     const after = await buy('1')
     await tradeRow(after).waitFor(WAIT)
     // A new process numbers its messages from 1 again: the page saw it restart and subscribed afresh.
-    expect(lastSubscribe('trades').params).toEqual({ tokens: ['*'] })
+    expect(lastSubscribe('trades').params).toMatchObject({ tokens: ['*'] })
+    expect(lastSubscribe('trades').params).not.toHaveProperty('since')
     expect(await page.locator('#notice').textContent()).toMatch(/stream was renumbered/)
     expect(await page.locator('#trades tr').count()).toBeGreaterThanOrEqual(6)
     expect(pageErrors).toEqual([])

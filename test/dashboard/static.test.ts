@@ -16,7 +16,7 @@ describe('dashboard files', () => {
   it.each([
     ['/', 'text/html; charset=utf-8', '<!doctype html>'],
     ['/index.html', 'text/html; charset=utf-8', '<!doctype html>'],
-    ['/dashboard.js', 'text/javascript; charset=utf-8', 'new WebSocket('],
+    ['/dashboard.js', 'text/javascript; charset=utf-8', "from './client/index.js'"],
     ['/dashboard.css', 'text/css; charset=utf-8', ':root'],
   ])('GET %s is served with %s and no-cache', async (path, type, start) => {
     const res = await fetch(`${base}${path}`)
@@ -28,8 +28,25 @@ describe('dashboard files', () => {
 
   it('gives the page a content security policy that keeps it on its own origin', async () => {
     const res = await fetch(`${base}/`)
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
+    const csp = res.headers.get('content-security-policy')!
+    expect(csp).toContain("default-src 'self'")
+    // Module scripts (dashboard.js and the client it imports) fall under default-src: nothing narrows it.
+    expect(csp).not.toContain('script-src')
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+  })
+
+  it('runs the dashboard on the typed client the server serves, with no connection code of its own', async () => {
+    const dashboard = await (await fetch(`${base}/dashboard.js`)).text()
+    expect(dashboard).toMatch(/^import \{[^}]*\bconnect\b[^}]*\} from '\.\/client\/index\.js'$/m)
+    expect(dashboard).not.toContain('new WebSocket')
+    expect(dashboard).not.toContain('JSON.parse')
+    // No socket of its own, no seq tracking (`since`), no pings: the client does them.
+    expect(dashboard).not.toMatch(/extends WebSocket|\bsince:|type: 'ping'/)
+    // `./client/index.js` from `/dashboard.js` is `/client/index.js`: the client's browser build.
+    const res = await fetch(new URL('./client/index.js', `${base}/dashboard.js`))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(await res.text()).toMatch(/export \{[^}]*\bconnect\b/)
   })
 
   it('answers HEAD with the headers and no body', async () => {
