@@ -3,11 +3,13 @@ pragma solidity ^0.8.20;
 
 import {CoreMemeFactory} from "./CoreMemeFactory.sol";
 import {CoreMemePair} from "./CoreMemePair.sol";
-import {IWCORE, TransferHelper} from "./Interfaces.sol";
+import {IERC20Minimal, IWCORE, TransferHelper} from "./Interfaces.sol";
 
 /// @title CoreMemeRouter
 /// @notice The Uniswap V2 router calls the devnet needs, with the same signatures.
 ///         Pairs are looked up with `factory.getPair` (no init-code hash); native CORE goes through WCORE.
+///         The `…SupportingFeeOnTransferTokens` calls are Router02's: they trade what the pair actually
+///         received, so they work with tokens that tax transfers (`TaxToken`).
 contract CoreMemeRouter {
     address public immutable factory;
     /// @dev Named `WETH` like Uniswap V2's router so existing clients find it.
@@ -97,6 +99,21 @@ contract CoreMemeRouter {
         TransferHelper.safeTransferNative(to, amountETH);
     }
 
+    /// @notice Like `removeLiquidityETH`, but sends the router's whole token balance: a taxed token arrives short.
+    function removeLiquidityETHSupportingFeeOnTransferTokens(
+        address token,
+        uint256 liquidity,
+        uint256 amountTokenMin,
+        uint256 amountETHMin,
+        address to,
+        uint256 deadline
+    ) external ensure(deadline) returns (uint256 amountETH) {
+        (, amountETH) = removeLiquidity(token, WETH, liquidity, amountTokenMin, amountETHMin, address(this), deadline);
+        TransferHelper.safeTransfer(token, to, IERC20Minimal(token).balanceOf(address(this)));
+        IWCORE(WETH).withdraw(amountETH);
+        TransferHelper.safeTransferNative(to, amountETH);
+    }
+
     // ---- swaps ----
 
     function swapExactTokensForTokens(
@@ -140,6 +157,23 @@ contract CoreMemeRouter {
         _swap(amounts, path, address(this));
         IWCORE(WETH).withdraw(amounts[amounts.length - 1]);
         TransferHelper.safeTransferNative(to, amounts[amounts.length - 1]);
+    }
+
+    /// @notice Sells `amountIn` of `path[0]` for native CORE, pricing each hop on what its pair actually received.
+    function swapExactTokensForETHSupportingFeeOnTransferTokens(
+        uint256 amountIn,
+        uint256 amountOutMin,
+        address[] calldata path,
+        address to,
+        uint256 deadline
+    ) external ensure(deadline) {
+        require(path[path.length - 1] == WETH, "CoreMemeRouter: INVALID_PATH");
+        TransferHelper.safeTransferFrom(path[0], msg.sender, pairFor(path[0], path[1]), amountIn);
+        _swapSupportingFeeOnTransferTokens(path, address(this));
+        uint256 amountOut = IERC20Minimal(WETH).balanceOf(address(this));
+        require(amountOut >= amountOutMin, "CoreMemeRouter: INSUFFICIENT_OUTPUT_AMOUNT");
+        IWCORE(WETH).withdraw(amountOut);
+        TransferHelper.safeTransferNative(to, amountOut);
     }
 
     // ---- views ----
@@ -217,6 +251,26 @@ contract CoreMemeRouter {
             (uint256 amount0Out, uint256 amount1Out) = input == token0 ? (uint256(0), amountOut) : (amountOut, uint256(0));
             address recipient = i < path.length - 2 ? pairFor(output, path[i + 2]) : to;
             CoreMemePair(pairFor(input, output)).swap(amount0Out, amount1Out, recipient, new bytes(0));
+        }
+    }
+
+    /// @dev Router02's `_swapSupportingFeeOnTransferTokens`: each hop's input is the pair's balance above its reserve.
+    function _swapSupportingFeeOnTransferTokens(address[] memory path, address to) internal {
+        for (uint256 i; i < path.length - 1; i++) {
+            (address input, address output) = (path[i], path[i + 1]);
+            (address token0,) = sortTokens(input, output);
+            CoreMemePair pair = CoreMemePair(pairFor(input, output));
+            uint256 amountOutput;
+            {
+                (uint256 reserve0, uint256 reserve1,) = pair.getReserves();
+                (uint256 reserveIn, uint256 reserveOut) = input == token0 ? (reserve0, reserve1) : (reserve1, reserve0);
+                uint256 amountInput = IERC20Minimal(input).balanceOf(address(pair)) - reserveIn;
+                amountOutput = getAmountOut(amountInput, reserveIn, reserveOut);
+            }
+            (uint256 amount0Out, uint256 amount1Out) =
+                input == token0 ? (uint256(0), amountOutput) : (amountOutput, uint256(0));
+            address recipient = i < path.length - 2 ? pairFor(output, path[i + 2]) : to;
+            pair.swap(amount0Out, amount1Out, recipient, new bytes(0));
         }
     }
 }

@@ -3,7 +3,8 @@ pragma solidity ^0.8.20;
 
 /// @title ERC20
 /// @notice A minimal ERC-20 base: balances, allowances, mint and burn helpers.
-/// @dev Metadata getters are virtual so a test token can make them revert.
+/// @dev Metadata getters are virtual so a test token can make them revert; `_transfer` is virtual so a
+///      token can tax or refuse transfers (`TaxToken`, `HoneypotToken`).
 abstract contract ERC20 {
     string internal _name;
     string internal _symbol;
@@ -55,7 +56,7 @@ abstract contract ERC20 {
         return true;
     }
 
-    function _transfer(address from, address to, uint256 value) internal {
+    function _transfer(address from, address to, uint256 value) internal virtual {
         require(balanceOf[from] >= value, "ERC20: insufficient balance");
         balanceOf[from] -= value;
         balanceOf[to] += value;

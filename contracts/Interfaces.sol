@@ -37,3 +37,17 @@ library TransferHelper {
         require(ok, "TransferHelper: NATIVE_TRANSFER_FAILED");
     }
 }
+
+/// @notice The factory lookup a token uses to find its own pair without a setup transaction.
+interface IPairLookup {
+    function getPair(address tokenA, address tokenB) external view returns (address pair);
+}
+
+/// @notice The router call the bundler makes.
+interface IRouterBuy {
+    function WETH() external view returns (address);
+    function swapExactETHForTokens(uint256 amountOutMin, address[] calldata path, address to, uint256 deadline)
+        external
+        payable
+        returns (uint256[] memory amounts);
+}

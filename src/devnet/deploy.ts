@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { createPublicClient, getAddress, getContractAddress, http, isAddress, maxUint256, parseEther, parseUnits, type Address, type Hash } from 'viem'
 import { z } from 'zod'
-import { coreMemeFactoryAbi, coreMemeRouterAbi, stableUSDAbi, tokenLauncherAbi, wcoreAbi } from './abis.js'
+import { bundlerAbi, coreMemeFactoryAbi, coreMemeRouterAbi, stableUSDAbi, tokenLauncherAbi, wcoreAbi } from './abis.js'
 import { getBytecode } from './artifacts.js'
 import { createDevnetWallet, setBalances, type DevnetWallet } from './client.js'
 
@@ -16,8 +16,11 @@ export const DEVNET_DEX_NAME = 'CoreMemeSwap'
 export const USD_PAIR_CORE = parseEther('100000')
 export const USD_PAIR_USD = parseUnits('100000', 6)
 
-/** Explicit gas limits: the deployment sends every transaction before the first is mined, so nothing can be estimated. */
-const GAS = { deploy: 2_500_000n, factory: 4_000_000n, router: 4_000_000n, call: 150_000n, addLiquidity: 4_000_000n } as const
+/**
+ * Explicit gas limits: the deployment sends every transaction before the first is mined, so nothing can be estimated.
+ * The launcher carries the creation code of three token contracts.
+ */
+const GAS = { deploy: 2_500_000n, factory: 4_000_000n, router: 4_000_000n, launcher: 6_000_000n, call: 150_000n, addLiquidity: 4_000_000n } as const
 
 const address = z.string().refine((v) => isAddress(v, { strict: false }), { message: 'must be an address' }).transform((v) => getAddress(v))
 
@@ -30,6 +33,8 @@ const deploymentSchema = z.object({
   factory: address,
   router: address,
   launcher: address,
+  /** The `Bundler` (several buyers in one transaction). Absent from files written before it existed. */
+  bundler: address.optional(),
   usdPair: address,
   dexName: z.literal(DEVNET_DEX_NAME),
   deployer: address,
@@ -44,11 +49,14 @@ export type DeployDevnetParameters = { rpcUrl: string; wsUrl: string; file?: str
 
 type Sent = { name: string; hash: Hash }
 
-/** Sends the five contract deployments with consecutive nonces; returns their hashes and addresses. */
+/**
+ * Sends the six contract deployments with consecutive nonces; returns their hashes and addresses. New
+ * contracts go last, so the earlier ones keep their addresses.
+ */
 async function sendDeployments(deployer: DevnetWallet, nonce: number) {
   const c = deployer.client
   const at = (offset: number) => getContractAddress({ from: deployer.address, nonce: BigInt(nonce + offset) })
-  const addresses = { wcore: at(0), usd: at(1), factory: at(2), router: at(3), launcher: at(4) }
+  const addresses = { wcore: at(0), usd: at(1), factory: at(2), router: at(3), launcher: at(4), bundler: at(5) }
   const sent: Sent[] = [
     { name: 'WCORE', hash: await c.deployContract({ abi: wcoreAbi, bytecode: getBytecode('WCORE'), gas: GAS.deploy, nonce }) },
     { name: 'StableUSD', hash: await c.deployContract({ abi: stableUSDAbi, bytecode: getBytecode('StableUSD'), gas: GAS.deploy, nonce: nonce + 1 }) },
@@ -57,7 +65,11 @@ async function sendDeployments(deployer: DevnetWallet, nonce: number) {
       name: 'CoreMemeRouter',
       hash: await c.deployContract({ abi: coreMemeRouterAbi, bytecode: getBytecode('CoreMemeRouter'), args: [addresses.factory, addresses.wcore], gas: GAS.router, nonce: nonce + 3 }),
     },
-    { name: 'TokenLauncher', hash: await c.deployContract({ abi: tokenLauncherAbi, bytecode: getBytecode('TokenLauncher'), gas: GAS.deploy, nonce: nonce + 4 }) },
+    {
+      name: 'TokenLauncher',
+      hash: await c.deployContract({ abi: tokenLauncherAbi, bytecode: getBytecode('TokenLauncher'), args: [addresses.factory, addresses.wcore], gas: GAS.launcher, nonce: nonce + 4 }),
+    },
+    { name: 'Bundler', hash: await c.deployContract({ abi: bundlerAbi, bytecode: getBytecode('Bundler'), gas: GAS.deploy, nonce: nonce + 5 }) },
   ]
   return { sent, addresses }
 }
@@ -88,8 +100,8 @@ async function confirmAll(deployer: DevnetWallet, sent: Sent[]) {
 }
 
 /**
- * Deploys WCORE, USDT (6 dp), the CoreMemeSwap factory and router and the token launcher with
- * anvil's first account, and seeds a WCORE/USDT pair at 1 CORE ≈ 1 USD. Every transaction is sent
+ * Deploys WCORE, USDT (6 dp), the CoreMemeSwap factory and router, the token launcher and the bundler
+ * with anvil's first account, and seeds a WCORE/USDT pair at 1 CORE ≈ 1 USD. Every transaction is sent
  * before the first is mined, so it takes one block under interval mining. Writes `file` if given.
  *
  * @example

@@ -439,7 +439,7 @@ export async function generateHistory(parameters: GenerateHistoryParameters = {}
     await rpc.call('anvil_setBlockTimestampInterval', [blockTimeSec])
     const deployment = await deployDevnet({ rpcUrl, wsUrl })
     await rpc.call('evm_setAutomine', [false])
-    // Automine puts the deployment's 8 transactions in 7 or 8 blocks, depending on timing; the plan
+    // Automine puts the deployment's 9 transactions in 8 or 9 blocks, depending on timing; the plan
     // starts at a fixed block so that it does not depend on that.
     const firstBlock = Number(start.number) + DEPLOYMENT_BLOCKS + 1
     const afterDeploy = Number(await rpc.call<Hex>('eth_blockNumber'))

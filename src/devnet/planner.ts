@@ -1,4 +1,8 @@
+import type { BuyDecision, LaunchDecision, LaunchScenario, RugDecision, SellDecision, SimDecision } from './decisions.js'
 import { createRandom, type Random } from './random.js'
+import { createScenarioSequence, launchFollowUps, launchTrades, scenarioInsiders, scenarioToken } from './scenarios.js'
+
+export type { BurnLpDecision, BuyDecision, InsiderShare, LaunchBundle, LaunchDecision, LaunchScenario, RugDecision, SellDecision, SimDecision, Snipe } from './decisions.js'
 
 /** How busy the simulated market is. Every interval is an upper bound on the gap between two events of its kind. */
 export type SimPace = {
@@ -12,6 +16,8 @@ export type SimPace = {
   whaleEveryMs: number
   /** Longest gap between rugs (the creator removes 80–100 % of its liquidity). */
   rugEveryMs: number
+  /** No token is rugged sooner than this after its launch; a `rugPull` launch is the first rugged after it. */
+  rugMinAgeMs: number
   /** Longest gap between pumps (several large buys in one step). */
   pumpEveryMs: number
   /** Longest gap between dumps (the creator sells a large share of its tokens). */
@@ -27,43 +33,51 @@ export const DEFAULT_PACE: Readonly<SimPace> = Object.freeze({
   tradesPerSecond: 4,
   whaleEveryMs: 45_000,
   rugEveryMs: 55_000,
+  rugMinAgeMs: 10_000,
   pumpEveryMs: 90_000,
   dumpEveryMs: 90_000,
   maxLiveTokens: 8,
 })
 
-/** A launch decision. `launch` numbers launches 0, 1, 2… and is how later decisions name the token. */
-export type LaunchDecision = { kind: 'launch'; launch: number; creator: number; name: string; symbol: string; supply: number; liquidityCore: number; liquidityPercent: number }
-export type BuyDecision = { kind: 'buy'; launch: number; wallet: number; amountCore: number; reason: 'trade' | 'whale' | 'pump' }
-/** Sells `percent` of the wallet's balance of the token at execution time. */
-export type SellDecision = { kind: 'sell'; launch: number; wallet: number; percent: number; reason: 'trade' | 'dump' }
-/** The creator removes `percent` of its LP tokens. */
-export type RugDecision = { kind: 'rug'; launch: number; wallet: number; percent: number }
-/** One step of the simulated market. Amounts are whole CORE (numbers), wallets are indexes. */
-export type SimDecision = LaunchDecision | BuyDecision | SellDecision | RugDecision
-
 /** Decides what happens at each step; a pure function of the seed and the number of steps taken. */
 export type Planner = { step(): SimDecision[] }
 
-type LiveToken = { launch: number; creator: number; liquidityCore: number; holders: number[] }
+/** `rugFrom`: the first step at which the token may be rugged. */
+type LiveToken = { launch: number; creator: number; liquidityCore: number; holders: number[]; scenario: LaunchScenario; rugFrom: number }
 type Scheduled = 'launch' | 'whale' | 'rug' | 'pump' | 'dump'
 
 const ADJECTIVES = ['Turbo', 'Based', 'Moon', 'Giga', 'Tiny', 'Angry', 'Lucky', 'Sleepy', 'Degen', 'Golden', 'Pixel', 'Cosmic']
 const NOUNS = ['Frog', 'Doge', 'Cat', 'Pepe', 'Shiba', 'Otter', 'Panda', 'Whale', 'Bull', 'Hamster', 'Corgi', 'Goose']
 const SUPPLIES = [1_000_000, 100_000_000, 1_000_000_000, 1_000_000_000_000]
+/** Mixed into the seed for the scenarios' own draws (insiders, taxes, snipers, bundles). */
+const DETAIL_SALT = 0x6a1d3c5b
 
-function planLaunch(rng: Random, launch: number, walletCount: number): LaunchDecision {
+/**
+ * A launch: the classic draws (name, creator, supply, liquidity) from `rng`, in the order they have
+ * always been drawn, so a seed keeps its names; the scenario's own draws from `detail`.
+ */
+function planLaunch(rng: Random, detail: Random, launch: number, walletCount: number, scenario: LaunchScenario): LaunchDecision {
   const adjective = rng.pick(ADJECTIVES)
   const noun = rng.pick(NOUNS)
+  const creator = rng.int(0, walletCount - 1)
+  const supply = rng.pick(SUPPLIES)
+  const liquidityCore = rng.int(50, 500)
+  const liquidityPercent = rng.int(50, 90)
+  const insiders = scenarioInsiders(detail, scenario, creator, walletCount)
   return {
     kind: 'launch',
     launch,
-    creator: rng.int(0, walletCount - 1),
+    creator,
     name: `${adjective} ${noun}`,
     symbol: `${adjective[0]}${noun}`.toUpperCase().slice(0, 8),
-    supply: rng.pick(SUPPLIES),
-    liquidityCore: rng.int(50, 500),
-    liquidityPercent: rng.int(50, 90),
+    supply,
+    liquidityCore,
+    // Insiders take up to 20 % of the supply: with at most 75 % in the pool, the creator keeps 5 % or more.
+    liquidityPercent: insiders.length > 0 ? Math.min(liquidityPercent, 75) : liquidityPercent,
+    scenario,
+    ...scenarioToken(detail, scenario),
+    insiders,
+    ...launchTrades(detail, scenario, creator, walletCount, liquidityCore),
   }
 }
 
@@ -80,13 +94,19 @@ function planBuy(rng: Random, token: LiveToken, walletCount: number, reason: Buy
   return { kind: 'buy', launch: token.launch, wallet, amountCore, reason }
 }
 
-/** An ordinary trade: a buy, or a sell by a wallet that bought earlier. */
+/** An ordinary trade: a buy, or a sell by a wallet that bought earlier (a honeypot's holders try, and the sell is expected to revert). */
 function planTrade(rng: Random, token: LiveToken, walletCount: number): BuyDecision | SellDecision {
   if (token.holders.length === 0 || rng.chance(0.55)) return planBuy(rng, token, walletCount, 'trade', [0.002, 0.03])
   const wallet = rng.pick(token.holders)
   const percent = rng.int(20, 100)
+  if (token.scenario === 'honeypot') return { kind: 'sell', launch: token.launch, wallet, percent, reason: 'trade', expectRevert: true }
   if (percent === 100) token.holders.splice(token.holders.indexOf(wallet), 1)
   return { kind: 'sell', launch: token.launch, wallet, percent, reason: 'trade' }
+}
+
+/** Wallets that get the token with the launch (insiders, snipers, bundle recipients): they may sell later. */
+function launchHolders(d: LaunchDecision): number[] {
+  return [...new Set([...d.insiders.map((i) => i.wallet), ...[...d.snipes, ...d.lateSnipes].map((s) => s.wallet), ...(d.bundle?.recipients ?? [])])]
 }
 
 /**
@@ -96,11 +116,13 @@ function planTrade(rng: Random, token: LiveToken, walletCount: number): BuyDecis
  *
  * @example
  * const planner = createPlanner({ seed: 1, walletCount: 16 })
- * planner.step() // [{ kind: 'launch', launch: 0, creator: 3, name: 'Turbo Frog', … }]
+ * planner.step() // [{ kind: 'launch', launch: 0, creator: 9, name: 'Cosmic Pepe', scenario: 'snipers', snipes: [{ wallet: 4, amountCore: 2.1 }], … }, …]
  */
 export function createPlanner({ seed, walletCount, pace = DEFAULT_PACE }: { seed: number; walletCount: number; pace?: SimPace }): Planner {
   if (walletCount < 2) throw new Error('the simulator needs at least 2 wallets')
   const rng = createRandom(seed)
+  const detail = createRandom((seed ^ DETAIL_SALT) >>> 0)
+  const nextScenario = createScenarioSequence(seed)
   const live: LiveToken[] = []
   let tick = 0
   let launches = 0
@@ -112,18 +134,26 @@ export function createPlanner({ seed, walletCount, pace = DEFAULT_PACE }: { seed
   const recent = () => live.slice(-pace.maxLiveTokens)
 
   function launch(): SimDecision[] {
-    const d = planLaunch(rng, launches++, walletCount)
-    live.push({ launch: d.launch, creator: d.creator, liquidityCore: d.liquidityCore, holders: [] })
-    return [d]
+    const d = planLaunch(rng, detail, launches++, walletCount, nextScenario())
+    live.push({ launch: d.launch, creator: d.creator, liquidityCore: d.liquidityCore, holders: launchHolders(d), scenario: d.scenario, rugFrom: tick + ticks(pace.rugMinAgeMs) })
+    return [d, ...launchFollowUps(d)]
   }
 
-  function rug(): SimDecision[] {
-    const token = rng.pick(live)
+  /** A `rugPull` token old enough, else any token old enough whose LP was not burned. */
+  function rugTarget(): LiveToken | undefined {
+    const ripe = live.filter((t) => tick >= t.rugFrom && t.scenario !== 'lpBurn')
+    return ripe.find((t) => t.scenario === 'rugPull') ?? (ripe.length > 0 ? rng.pick(ripe) : undefined)
+  }
+
+  function rug(): RugDecision[] {
+    const token = rugTarget()
+    if (!token) return []
     live.splice(live.indexOf(token), 1)
     return [{ kind: 'rug', launch: token.launch, wallet: token.creator, percent: rng.int(80, 100) }]
   }
 
   function special(kind: Exclude<Scheduled, 'launch' | 'rug'>): SimDecision[] {
+    if (live.length === 0) return []
     const token = rng.pick(recent())
     if (kind === 'whale') return [planBuy(rng, token, walletCount, 'whale', [0.2, 0.5])]
     if (kind === 'dump') return [{ kind: 'sell', launch: token.launch, wallet: token.creator, percent: rng.int(30, 60), reason: 'dump' }]
@@ -141,9 +171,11 @@ export function createPlanner({ seed, walletCount, pace = DEFAULT_PACE }: { seed
     const out: SimDecision[] = []
     if (tick >= due.launch) out.push(...launch())
     for (const kind of ['whale', 'rug', 'pump', 'dump'] as const) {
-      // With no live token, the event stays due and happens at the next step that has one.
-      if (tick < due[kind] || live.length === 0) continue
-      out.push(...(kind === 'rug' ? rug() : special(kind)))
+      if (tick < due[kind]) continue
+      const decided = kind === 'rug' ? rug() : special(kind)
+      // With no token to act on, the event stays due and happens at the next step that has one.
+      if (decided.length === 0) continue
+      out.push(...decided)
       due[kind] = tick + gap(kind)
     }
     if (tick >= due.launch) due.launch = tick + gap('launch')

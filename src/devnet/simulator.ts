@@ -1,10 +1,13 @@
 import { setMaxListeners } from 'node:events'
-import { keccak256, parseEther, parseUnits, stringToHex, type Hex } from 'viem'
+import { keccak256, parseEther, stringToHex, type Hex } from 'viem'
 import { pino, type Logger } from 'pino'
-import { createActions, type DevnetActions, type LaunchTokenReturnType } from './actions.js'
+import { createActions, type DevnetActions } from './actions.js'
 import { createDevnetWallet, setBalances, type DevnetWallet } from './client.js'
 import type { Deployment } from './deploy.js'
+import { emptyStats, executeLaunch, executeOnToken, type ExecuteDeps, type SimLaunch, type SimStats, type TokenDecision } from './execute.js'
 import { createPlanner, DEFAULT_PACE, type LaunchDecision, type SimDecision, type SimPace } from './planner.js'
+
+export type { SimLaunch, SimStats } from './execute.js'
 
 /** Options of {@link createSimulator}. */
 export type CreateSimulatorParameters = {
@@ -18,9 +21,6 @@ export type CreateSimulatorParameters = {
   log?: Logger
 }
 
-/** What the loop has done so far (successful actions only, except `failed`). */
-export type SimStats = { launches: number; buys: number; sells: number; whales: number; pumps: number; dumps: number; rugs: number; failed: number; skipped: number }
-
 /** A market simulator over the devnet contracts. */
 export type Simulator = {
   /** Starts the loop (one planning step every `pace.tickMs`). Idempotent. */
@@ -31,8 +31,8 @@ export type Simulator = {
   actions: DevnetActions
   /** The simulated wallets, funded with 1,000,000 CORE each. */
   wallets: readonly DevnetWallet[]
-  /** Tokens the loop launched, by launch number. */
-  launched: ReadonlyMap<number, LaunchTokenReturnType>
+  /** Tokens the loop launched, by launch number, with their scenario and decision. */
+  launched: ReadonlyMap<number, SimLaunch>
   stats: Readonly<SimStats>
 }
 
@@ -48,11 +48,6 @@ const WALLET_FUNDS = parseEther('1000000')
  */
 export function simWalletKey(seed: number, index: number): Hex {
   return keccak256(stringToHex(`core-meme-sim:${seed}:${index}`))
-}
-
-/** `12.5` → 12.5 × 10^decimals, for the planner's whole-unit numbers. */
-function units(amount: number, decimals = 18): bigint {
-  return parseUnits(amount.toFixed(6), decimals)
 }
 
 /**
@@ -78,52 +73,24 @@ export async function createSimulator(parameters: CreateSimulatorParameters): Pr
   setMaxListeners(0, controller.signal)
   const actions = createActions({ rpcUrl, deployment, signal: controller.signal })
   const planner = createPlanner({ seed, walletCount, pace })
-  const stats: SimStats = { launches: 0, buys: 0, sells: 0, whales: 0, pumps: 0, dumps: 0, rugs: 0, failed: 0, skipped: 0 }
-  const launches = new Map<number, Promise<LaunchTokenReturnType | undefined>>()
-  const launched = new Map<number, LaunchTokenReturnType>()
+  const stats = emptyStats()
+  const deps: ExecuteDeps = { actions, wallets, stats, log }
+  const launches = new Map<number, Promise<SimLaunch | undefined>>()
+  const launched = new Map<number, SimLaunch>()
   const pending = new Map<number, number>()
   const inFlight = new Set<Promise<void>>()
   let timer: NodeJS.Timeout | undefined
 
-  async function launch(d: LaunchDecision): Promise<LaunchTokenReturnType> {
-    const supply = units(d.supply)
-    const result = await actions.launchToken({
-      wallet: wallets[d.creator]!,
-      name: d.name,
-      symbol: d.symbol,
-      supply,
-      liquidityCore: units(d.liquidityCore),
-      liquidityTokens: (supply * BigInt(d.liquidityPercent)) / 100n,
-    })
+  async function launch(d: LaunchDecision): Promise<SimLaunch> {
+    const result = await executeLaunch(deps, d)
     launched.set(d.launch, result)
-    stats.launches++
-    log.info({ launch: d.launch, symbol: d.symbol, token: result.token, pair: result.pair, liquidityCore: d.liquidityCore }, 'sim: token launched')
     return result
   }
 
-  /** Runs a decision about an existing token once its launch has finished; false when there is nothing to do. */
-  async function trade(d: Exclude<SimDecision, LaunchDecision>): Promise<boolean> {
+  /** Runs a decision about an existing token once its launch has finished; nothing if the launch failed. */
+  async function onToken(d: TokenDecision): Promise<void> {
     const token = (await launches.get(d.launch))?.token
-    if (!token) return false
-    const wallet = wallets[d.wallet]!
-    if (d.kind === 'buy') {
-      await actions.buy({ wallet, token, amountCore: units(d.amountCore) })
-      stats.buys++
-      if (d.reason !== 'trade') stats[d.reason === 'whale' ? 'whales' : 'pumps']++
-      log[d.reason === 'trade' ? 'debug' : 'info']({ token, wallet: wallet.address, amountCore: d.amountCore, reason: d.reason }, 'sim: buy')
-      return true
-    }
-    if (d.kind === 'sell') {
-      await actions.sell({ wallet, token, percent: d.percent })
-      stats.sells++
-      if (d.reason === 'dump') stats.dumps++
-      log[d.reason === 'trade' ? 'debug' : 'info']({ token, wallet: wallet.address, percent: d.percent, reason: d.reason }, 'sim: sell')
-      return true
-    }
-    await actions.removeLiquidity({ wallet, token, percent: d.percent })
-    stats.rugs++
-    log.info({ token, wallet: wallet.address, percent: d.percent }, 'sim: rug (liquidity removed)')
-    return true
+    if (token) await executeOnToken(deps, d, token)
   }
 
   function onFailure(d: SimDecision, err: unknown): void {
@@ -156,7 +123,7 @@ export async function createSimulator(parameters: CreateSimulatorParameters): Pr
       launches.set(d.launch, run)
       track(walletIndex, run)
     } else if (!busy) {
-      track(walletIndex, trade(d).catch(failed))
+      track(walletIndex, onToken(d).catch(failed))
     }
   }
 
