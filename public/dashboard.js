@@ -70,6 +70,10 @@ const state = {
   tokenProblem: '',
   /** The alert types the server gave our `alerts` subscription (`["*"]`: all of them). */
   alertTypes: null,
+  /** token → its launch-risk figures (from its launch item, then the `risk` channel). */
+  risk: new Map(),
+  /** Tokens whose `risk` the page follows: the launches listed. */
+  riskWatched: new Set(),
   selected: null,
   /** The user picked the charted token; until then the chart follows the most traded token. */
   pinned: false,
@@ -284,8 +288,14 @@ const onData = {
     for (const item of event.items) {
       remember(item.address, item.symbol, item.name)
       show(item.address, (item.timestamp ?? 0) * 1000)
+      if (item.risk && !state.risk.has(item.address)) state.risk.set(item.address, item.risk)
     }
+    followLaunchRisk()
     touch('tokens')
+  },
+  risk(event) {
+    for (const item of event.items) state.risk.set(item.tokenAddress, item)
+    touch('tokens', 'chart')
   },
   trades(event) {
     trades.apply(event)
@@ -299,6 +309,17 @@ const onData = {
     alerts.apply(event)
     touch('alerts')
   },
+}
+
+/** `risk` follows the listed launches: new ones added, those no longer listed removed. */
+function followLaunchRisk() {
+  const listed = new Set(launches.items().map((t) => t.address))
+  const added = [...listed].filter((a) => !state.riskWatched.has(a))
+  const removed = [...state.riskWatched].filter((a) => !listed.has(a))
+  if (removed.length > 0) void client.unsubscribe('risk', { tokens: removed })
+  if (added.length > 0) follow('risk', { tokens: added })
+  for (const a of removed) state.risk.delete(a)
+  state.riskWatched = listed
 }
 
 /** Items a reorg retracted: trades and launches by transaction, alerts by id (or their transaction). */
@@ -463,7 +484,7 @@ function render() {
 const renderers = {
   status: renderStatus,
   health: renderHealth,
-  tokens: () => reconcile($('tokens'), newestLaunches(), (t) => t.address, launchRow),
+  tokens: () => reconcile($('tokens'), newestLaunches(), (t) => t.address, launchRow, (tr, t) => tr.lastChild.replaceChildren(...riskBadges(state.risk.get(t.address)))),
   trades: renderTrades,
   prices: renderPrices,
   alerts: () => reconcile($('alerts'), alerts.items(), (a) => a.id, alertItem),
@@ -519,7 +540,32 @@ function launchRow(t) {
   age.dataset.since = String(t.timestamp)
   const link = el('td')
   link.append(addressButton(t.address))
-  return row([token, age, el('td', 'num', `${formatAmount(t.initialLiquidity)} CORE`), link], 'fresh')
+  return row([token, age, el('td', 'num', `${formatAmount(t.initialLiquidity)} CORE`), link, el('td', 'badges')], 'fresh')
+}
+
+/**
+ * A launch's risk as a compact badge row: honeypot, LP, creator's share, snipers, taxes. `?` for what
+ * is not known yet; the class says how worrying it is (ok, warn, bad).
+ */
+function riskBadges(r) {
+  if (!r) return [el('span', 'badge', 'risk ?')]
+  const pct = (v) => (v === null || v === undefined ? '?' : `${Number(v.toFixed(v < 10 ? 1 : 0))}%`)
+  const level = (v, warn, bad) => (v === null || v === undefined ? '' : v >= bad ? 'bad' : v >= warn ? 'warn' : 'ok')
+  const badge = (text, cls, title) => {
+    const b = el('span', `badge ${cls}`.trim(), text)
+    b.title = title
+    return b
+  }
+  const lp = r.lp
+  const tax = Math.max(r.buyTaxPercent ?? 0, r.sellTaxPercent ?? 0)
+  return [
+    badge(r.honeypot === true ? 'HONEYPOT' : r.honeypot === false ? 'sells ok' : 'sell ?', r.honeypot === true ? 'bad' : r.honeypot === false ? 'ok' : '', 'a simulated sell to the pair'),
+    badge(lp ? `LP 🔥${pct(lp.burnedPercent)}` : 'LP ?', lp ? (lp.burnedPercent >= 95 ? 'ok' : lp.creatorPercent >= 50 ? 'bad' : 'warn') : '', lp ? `LP burned ${pct(lp.burnedPercent)}, creator ${pct(lp.creatorPercent)}, others ${pct(lp.othersPercent)}` : 'LP unknown'),
+    badge(`dev ${pct(r.devHeldPercent)}`, level(r.devHeldPercent, 10, 30), "the creator's share of the supply"),
+    badge(`snipers ${r.snipers ? r.snipers.count : '?'} · ${pct(r.snipers?.heldPercent)}`, level(r.snipers?.heldPercent, 10, 25), 'wallets that bought in the first blocks, and their share now'),
+    badge(`tax ${pct(r.buyTaxPercent)}/${pct(r.sellTaxPercent)}`, r.buyTaxPercent === null && r.sellTaxPercent === null ? '' : level(tax, 5, 20), 'buy / sell tax measured on real trades'),
+    badge(`holders ${r.holders ?? '?'}`, '', `top 10 hold ${pct(r.top10Percent)}; insiders ${r.insiders?.count ?? '?'} (${pct(r.insiders?.heldPercent)}), bundled ${r.bundles?.count ?? '?'} (${pct(r.bundles?.heldPercent)})`),
+  ]
 }
 
 /** Launches by block, newest first (a re-read snapshot may bring older ones after newer). */
@@ -617,6 +663,7 @@ function alertItem(a) {
 function renderChart() {
   const box = $('chart')
   $('chart-token').textContent = state.selected ? `${symbolOf(state.selected)} …${state.selected.slice(-4)} · 1 min` : 'select a token'
+  $('chart-risk').replaceChildren(...(state.selected && state.risk.has(state.selected) ? riskBadges(state.risk.get(state.selected)) : []))
   box.replaceChildren(candleChart(state.candles, box.clientWidth || 600, box.clientHeight || 200))
 }
 

@@ -27,6 +27,7 @@ import { registerProcessMetrics } from './metrics/processMetrics.js'
 import { metricsRoute, readyRoute, type Readiness } from './gateway/opsRoutes.js'
 import type { Route } from './gateway/http.js'
 import { createRedisConnection, type RedisConnection } from './redis/connection.js'
+import type { RiskOptions } from './risk/blockRisk.js'
 import { createMemoryStateStore } from './state/memoryStateStore.js'
 import { createRedisStateStore } from './state/redisStateStore.js'
 import type { StateStore } from './state/stateStore.js'
@@ -141,7 +142,8 @@ export function createApp(config: Config, logger: Logger): App {
       ...(config.START_BLOCK !== undefined ? { startBlock: BigInt(config.START_BLOCK) } : {}),
       backfillBlocks: config.BACKFILL_BLOCKS,
       maxBlockRange: config.MAX_BLOCK_RANGE,
-      step: { thresholds: alertThresholds(config, source.settings), repricePercent: config.USD_REPRICE_PERCENT },
+      step: { thresholds: alertThresholds(config, source.settings), repricePercent: config.USD_REPRICE_PERCENT, ...(config.RISK_TRACKING ? { risk: riskOptions(config) } : {}) },
+      riskReading: { historyBlocks: config.RISK_HISTORY_BLOCKS ?? source.settings.dayBlocks, sellCheckBlocks: config.RISK_SELL_CHECK_BLOCKS, sellChecksPerBlock: config.RISK_SELL_CHECKS_PER_BLOCK },
       metrics,
     })
   }
@@ -215,6 +217,20 @@ export function alertThresholds(config: Config, settings: ChainSettings): AlertT
     rugWindowSec: config.ALERT_RUG_WINDOW_SEC,
     rugSellPercent: config.ALERT_RUG_SELL_PERCENT,
     cooldownSec: config.ALERT_COOLDOWN_SEC,
+  }
+}
+
+/** Launch intelligence's settings and `risk` alert thresholds (README: "Launch risk"). */
+export function riskOptions(config: Config): RiskOptions {
+  return {
+    sniperBlocks: config.SNIPER_BLOCKS,
+    idleSeconds: Math.round(config.RISK_TRACK_DAYS * 86_400),
+    thresholds: {
+      sniperPercent: config.ALERT_RISK_SNIPER_PERCENT,
+      devDumpPercent: config.ALERT_RISK_DEV_DUMP_PERCENT,
+      lpPullPercent: config.ALERT_RISK_LP_PULL_PERCENT,
+      cooldownSec: config.ALERT_COOLDOWN_SEC,
+    },
   }
 }
 

@@ -38,9 +38,10 @@ export type TradeFact = {
 /** Liquidity removed from a pair. `percent` of the pool's CORE side before the removal. */
 export type BurnFact = { token: TokenRef; pair: string; txHash: string; logIndex: number; wallet: string; percent: number; windowPercent: number; valueUsd: number | null; timestamp: number }
 
-const label = (t: TokenRef) => t.symbol ?? `${t.address.slice(0, 6)}…${t.address.slice(-4)}`
+export const label = (t: TokenRef) => t.symbol ?? `${t.address.slice(0, 6)}…${t.address.slice(-4)}`
 
-function alert(type: AlertItem['type'], token: TokenRef, key: string, title: string, message: string, severity: Severity, data: Record<string, unknown>, timestamp: number): AlertItem {
+/** An alert item; its id is `<type>:<key>` (a key unique to what fired it). */
+export function alert(type: AlertItem['type'], token: TokenRef, key: string, title: string, message: string, severity: Severity, data: Record<string, unknown>, timestamp: number): AlertItem {
   return { id: `${type}:${key}`, type, tokenAddress: token.address, tokenSymbol: token.symbol, title, message, severity, data, timestamp }
 }
 

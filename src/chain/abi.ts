@@ -34,3 +34,9 @@ export const erc20MetadataAbi = parseAbi([
 
 /** topic0 of every followed event, as one OR-group for `eth_getLogs`. */
 export const followedTopics: Hex[] = followedEventsAbi.map((item) => toEventSelector(item))
+
+/** The ERC-20 `Transfer` (three topics; an ERC-721 `Transfer` has four and does not decode with it). */
+export const erc20TransferAbi = parseAbi(['event Transfer(address indexed from, address indexed to, uint256 value)'])
+
+/** topic0 of `Transfer`, asked for with an address filter (never for every contract: WCORE alone would flood it). */
+export const transferTopic: Hex = toEventSelector(erc20TransferAbi[0])

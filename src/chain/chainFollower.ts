@@ -1,10 +1,11 @@
 import type { Logger } from 'pino'
-import type { Address, Hash, PublicClient } from 'viem'
+import { isAddress, type Address, type Hash, type PublicClient } from 'viem'
 import { extendWindow, rollbackWindow, windowAt } from './blockWindow.js'
 import type { Checkpoint, CheckpointStore, WindowBlock } from './checkpoint.js'
 import { createOutageLog } from '../logging/outage.js'
+import { createCountedRpc, type GetLogsPurpose, type RpcCallCounts } from './countedRpc.js'
 import { backoffDelay, ChainError, errorKind, isRangeLimitError, sleep } from './errors.js'
-import type { BlockHeader, ChainEvent } from './events.js'
+import type { BlockHeader, ChainEvent, TransferRecord } from './events.js'
 import { fetchRange, type FetchedRange, type RangeContext } from './fetchRange.js'
 import { createHeadWatcher, type HeadMode } from './headWatcher.js'
 import { createPairResolver } from './pairResolver.js'
@@ -12,6 +13,25 @@ import { createRangeSizer } from './rangeSizer.js'
 import { createRecentLogs } from './recentLogs.js'
 import { findCommonAncestor, reorgEvent } from './reorg.js'
 import { createChainRpc } from './rpc.js'
+import { readTransferHistory, type TransferHistoryParameters } from './transferHistory.js'
+import type { TransferScope } from './transferLogs.js'
+
+/** Which ERC-20 `Transfer`s the follower delivers with the DEX logs. */
+export type FollowTransfersOptions = {
+  /**
+   * The contracts watched now (launched tokens, their pairs: the LP token is the pair), any case. Called
+   * once per range, after `onEvents` of the previous one resolved. Their `Transfer`s of the whole range come.
+   */
+  tracked: () => Iterable<string>
+  /**
+   * Never fetched (quote tokens: WCORE, stablecoins), any case. Every other contract a kept `PairCreated`
+   * (`token0`, `token1`, `pair`) or `TokenCreated` (`token`) names has its `Transfer`s delivered from the
+   * block that names it on; what came before is `transferHistory`'s to read.
+   */
+  exclude: Iterable<string>
+  /** Addresses per `eth_getLogs` call (default 500). */
+  addressesPerCall?: number
+}
 
 export type ChainFollowerOptions = {
   rpcUrl: string
@@ -45,8 +65,10 @@ export type ChainFollowerOptions = {
   onCaughtUp?: () => void
   /** A step failed on the RPC (metrics), by kind (`errorKind`). */
   onRpcError?: (kind: string) => void
-  /** An `eth_getLogs` over this many blocks (metrics). */
-  onGetLogs?: (blocks: number) => void
+  /** An `eth_getLogs` over this many blocks, and what it was for (metrics). */
+  onGetLogs?: (blocks: number, purpose: GetLogsPurpose) => void
+  /** Also deliver the `Transfer`s of these contracts as `transfer` logs; none without it. */
+  transfers?: FollowTransfersOptions
   /** Consecutive WebSocket failures before polling takes over (default 3). */
   wsFailuresBeforePoll?: number
   wsBackoffBaseMs?: number
@@ -80,6 +102,19 @@ export type ChainFollower = {
   status(): ChainFollowerStatus
   /** The follower's viem client (for `readTokenMetadata` and other reads). */
   client: PublicClient
+  /**
+   * Every `Transfer` of one token from `fromBlock` to `toBlock`, in chain order, in chunks that adapt to the
+   * node's range limit (learned across calls). Meant for `onEvents`: a token first seen at block N needs
+   * `toBlock: N - 1n`. Retries retryable errors a few times, then throws.
+   */
+  transferHistory(params: TransferHistoryParameters): Promise<TransferRecord[]>
+  /** RPC calls made so far (`eth_getLogs` by purpose, block reads). */
+  stats(): ChainFollowerStats
+}
+
+export type ChainFollowerStats = RpcCallCounts & {
+  /** Addresses resolved as pairs with `factory()/token0()/token1()` (three `eth_call`s each). */
+  pairLookups: number
 }
 
 type Tip = { number: bigint; hash: Hash | null }
@@ -100,22 +135,19 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
   const log = options.logger
   const depth = BigInt(options.finalityDepth ?? 21)
   const abort = new AbortController()
-  const rawRpc = createChainRpc({ rpcUrl: options.rpcUrl, timeoutMs: options.rpcTimeoutMs, signal: abort.signal })
-  const rpc: typeof rawRpc = {
-    ...rawRpc,
-    getLogs(filter) {
-      options.onGetLogs?.('blockHash' in filter ? 1 : Number(filter.toBlock - filter.fromBlock) + 1)
-      return rawRpc.getLogs(filter)
-    },
-  }
+  const counted = createCountedRpc(createChainRpc({ rpcUrl: options.rpcUrl, timeoutMs: options.rpcTimeoutMs, signal: abort.signal }), options.onGetLogs)
+  const rpc = counted.rpc
   const factories = new Map(options.dexes.map((d) => [d.factory.toLowerCase(), d.name]))
   const ctx: RangeContext = {
     rpc,
     scope: { factories, launchers: new Set((options.launchers ?? []).map((a) => a.toLowerCase())) },
     pairs: createPairResolver({ client: rpc.client, factories, cacheSize: options.pairCacheSize }),
     recent: createRecentLogs(options.recentTxs ?? 50_000),
+    ...(options.transfers ? { transfers: transferScope(options.transfers) } : {}),
   }
-  const sizer = createRangeSizer({ initial: options.maxBlockRange ?? 2000, max: options.maxBlockRangeCap })
+  const sizing = { initial: options.maxBlockRange ?? 2000, max: options.maxBlockRangeCap }
+  const sizer = createRangeSizer(sizing)
+  const historySizer = createRangeSizer(sizing)
   const wake = createWakeup()
   const state = { head: null as BlockHeader | null, processed: null as Tip | null, window: [] as WindowBlock[], finalized: -1n }
   let critical: Promise<unknown> = Promise.resolve()
@@ -299,6 +331,8 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
 
   return {
     client: rpc.client,
+    transferHistory: (params) => readTransferHistory({ rpc: counted.history, sizer: historySizer, signal: abort.signal, retryBaseMs: options.retryBaseMs }, params),
+    stats: () => ({ ...counted.counts(), pairLookups: ctx.pairs.lookups }),
     async start() {
       if (loop) return
       await init()
@@ -318,6 +352,16 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
       return { head, processed, mode: behind ? 'backfill' : heads.mode(), caughtUp: everCaughtUp }
     },
   }
+}
+
+/** Validates the transfer options once: addresses, a positive chunk size. */
+function transferScope(options: FollowTransfersOptions): TransferScope {
+  const exclude = new Set([...options.exclude].map((a) => a.toLowerCase()))
+  const bad = [...exclude].find((a) => !isAddress(a, { strict: false }))
+  if (bad !== undefined) throw new Error(`transfers.exclude: expected addresses, got ${JSON.stringify(bad)}`)
+  const addressesPerCall = options.addressesPerCall ?? 500
+  if (!Number.isInteger(addressesPerCall) || addressesPerCall < 1) throw new Error(`transfers.addressesPerCall: expected a positive integer, got ${addressesPerCall}`)
+  return { tracked: options.tracked, exclude, addressesPerCall }
 }
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b)

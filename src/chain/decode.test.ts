@@ -1,7 +1,7 @@
 import { encodeAbiParameters, encodeEventTopics, getAddress, type Address, type Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { launcherEventsAbi, uniswapV2EventsAbi } from './abi.js'
-import { decodeDexLog, parseRpcLog } from './decode.js'
+import { erc20TransferAbi, launcherEventsAbi, transferTopic, uniswapV2EventsAbi } from './abi.js'
+import { decodeDexLog, decodeTransferLog, parseRpcLog, transferRecord } from './decode.js'
 import type { RawLog } from './events.js'
 
 const factory = '0xb45e53277a7e0f1d35f2a77160e91e25507f1763'
@@ -75,6 +75,34 @@ describe('decodeDexLog', () => {
       totalSupply: 10n ** 27n,
     })
     expect(decodeDexLog(raw(pair, topics, data), scope)).toBeNull()
+  })
+})
+
+describe('decodeTransferLog', () => {
+  const token = '0x7777777777777777777777777777777777777777'
+  const topics = encodeEventTopics({ abi: erc20TransferAbi, eventName: 'Transfer', args: { from: a, to: b } }) as Hex[]
+  const value = encodeAbiParameters([{ type: 'uint256' }], [10n ** 30n])
+
+  it('decodes an ERC-20 Transfer: the emitting contract is the token, from/to are sender/recipient', () => {
+    expect(decodeTransferLog(raw(token, topics, value))).toEqual({ kind: 'transfer', token: getAddress(token), sender: a, recipient: b, value: 10n ** 30n })
+    expect(transferRecord({ ...raw(token, topics, value), blockNumber: 9n, logIndex: 3 })).toEqual({
+      token: getAddress(token),
+      sender: a,
+      recipient: b,
+      value: 10n ** 30n,
+      blockNumber: 9n,
+      txHash: `0x${'2'.repeat(64)}`,
+      logIndex: 3,
+    })
+  })
+
+  it('returns null for an ERC-721 Transfer (tokenId as a fourth topic, no data) and for other events', () => {
+    const tokenId = `0x${'0'.repeat(63)}5` as Hex
+    expect(decodeTransferLog(raw(token, [...topics, tokenId], '0x'))).toBeNull()
+    expect(transferRecord(raw(token, [...topics, tokenId], '0x'))).toBeNull()
+    const [sync] = encodeEventTopics({ abi: uniswapV2EventsAbi, eventName: 'Sync' }) as Hex[]
+    expect(decodeTransferLog(raw(token, [sync as Hex], encodeAbiParameters([{ type: 'uint112' }, { type: 'uint112' }], [1n, 2n])))).toBeNull()
+    expect(topics[0]).toBe(transferTopic)
   })
 })
 

@@ -1,14 +1,20 @@
 import { decodeEventLog, getAddress, type Address } from 'viem'
-import { followedEventsAbi } from './abi.js'
-import type { BurnLog, LogMeta, MintLog, PairCreatedLog, PairInfo, RawLog, SwapLog, SyncLog, TokenCreatedLog } from './events.js'
+import { erc20TransferAbi, followedEventsAbi } from './abi.js'
+import type { BurnLog, LogMeta, MintLog, PairCreatedLog, PairInfo, RawLog, SwapLog, SyncLog, TokenCreatedLog, TransferLog, TransferRecord } from './events.js'
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** A swap/sync/mint/burn before its pair is resolved: the body without meta or pair info. */
 export type PairScopedBody = DistributiveOmit<SwapLog | SyncLog | MintLog | BurnLog, keyof LogMeta | keyof PairInfo>
 
-/** A decoded log body, before `from` and (for pair events) pair info are attached. */
-export type LogBody = DistributiveOmit<PairCreatedLog | TokenCreatedLog, keyof LogMeta> | PairScopedBody
+/** A decoded DEX or launcher log body, before `from` and (for pair events) pair info are attached. */
+export type DexLogBody = DistributiveOmit<PairCreatedLog | TokenCreatedLog, keyof LogMeta> | PairScopedBody
+
+/** A decoded `Transfer` body, before its meta is attached. */
+export type TransferBody = Omit<TransferLog, keyof LogMeta>
+
+/** Any decoded log body. */
+export type LogBody = DexLogBody | TransferBody
 
 export type DecodeScope = {
   /** Factory address (lowercase) → DEX name. */
@@ -25,7 +31,7 @@ export type DecodeScope = {
  * @example
  * const body = decodeDexLog(raw, { factories: new Map([[factory.toLowerCase(), 'shadowswap']]), launchers: new Set() })
  */
-export function decodeDexLog(raw: RawLog, scope: DecodeScope): LogBody | null {
+export function decodeDexLog(raw: RawLog, scope: DecodeScope): DexLogBody | null {
   let decoded
   try {
     decoded = decodeEventLog({ abi: followedEventsAbi, topics: raw.topics as [], data: raw.data, strict: true })
@@ -56,6 +62,35 @@ export function decodeDexLog(raw: RawLog, scope: DecodeScope): LogBody | null {
     case 'Burn':
       return { kind: 'burn', pair, ...decoded.args }
   }
+}
+
+/**
+ * Decodes an ERC-20 `Transfer`. Returns `null` for anything else, an ERC-721 `Transfer` (its `tokenId` is
+ * a fourth topic) included.
+ *
+ * @example
+ * const body = decodeTransferLog(raw) // { kind: 'transfer', token, sender, recipient, value }
+ */
+export function decodeTransferLog(raw: RawLog): TransferBody | null {
+  try {
+    const { args } = decodeEventLog({ abi: erc20TransferAbi, topics: raw.topics as [], data: raw.data, strict: true })
+    return { kind: 'transfer', token: getAddress(raw.address), sender: args.from, recipient: args.to, value: args.value }
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A raw log as a `TransferRecord`, or `null` if it is no ERC-20 `Transfer`.
+ *
+ * @example
+ * const records = raws.flatMap((raw) => transferRecord(raw) ?? [])
+ */
+export function transferRecord(raw: RawLog): TransferRecord | null {
+  const body = decodeTransferLog(raw)
+  if (body === null) return null
+  const { token, sender, recipient, value } = body
+  return { token, sender, recipient, value, blockNumber: raw.blockNumber, txHash: raw.txHash, logIndex: raw.logIndex }
 }
 
 /** Parses one `eth_getLogs` result entry. Returns `null` for a pending log (no block yet). */

@@ -68,8 +68,27 @@ export type TokenCreatedLog = LogMeta & {
   totalSupply: bigint
 }
 
-/** Every DEX log the follower emits, tagged by `kind`. */
-export type DecodedLog = PairCreatedLog | SwapLog | SyncLog | MintLog | BurnLog | TokenCreatedLog
+/**
+ * An ERC-20 `Transfer(from, to, value)` of a contract the follower was asked to watch (a launched token, or
+ * a pair: its LP token). `token` is the emitting contract (= `address`). The transfer's own `from`/`to` are
+ * `sender`/`recipient`: `from` is the transaction's sender, as on every log. A mint comes from, a burn goes
+ * to, the zero address.
+ */
+export type TransferLog = LogMeta & { kind: 'transfer'; token: Address; sender: Address; recipient: Address; value: bigint }
+
+/** One past `Transfer` of a token, as `transferHistory` reads it (no block header, no transaction sender). */
+export type TransferRecord = {
+  token: Address
+  sender: Address
+  recipient: Address
+  value: bigint
+  blockNumber: bigint
+  txHash: Hash
+  logIndex: number
+}
+
+/** Every log the follower emits, tagged by `kind`: the DEX events, launches, and `Transfer`s of watched contracts. */
+export type DecodedLog = PairCreatedLog | SwapLog | SyncLog | MintLog | BurnLog | TokenCreatedLog | TransferLog
 
 /** A block that holds at least one kept log, with its logs in `logIndex` order. */
 export type BlockEvent = { kind: 'block'; block: BlockHeader; logs: DecodedLog[] }

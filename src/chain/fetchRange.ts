@@ -1,11 +1,12 @@
 import type { Address, Hash } from 'viem'
-import { decodeDexLog, type DecodeScope, type LogBody } from './decode.js'
+import { decodeDexLog, decodeTransferLog, type DecodeScope, type DexLogBody, type LogBody } from './decode.js'
 import { ChainError } from './errors.js'
 import type { BlockEvent, BlockHeader, DecodedLog, PairInfo, RawLog } from './events.js'
 import { mapLimit } from './mapLimit.js'
 import type { PairResolver } from './pairResolver.js'
 import type { RecentLogs } from './recentLogs.js'
-import type { BlockWithSenders, ChainRpc } from './rpc.js'
+import type { BlockWithSenders, ChainRpc, LogsWhere } from './rpc.js'
+import { fetchTransferLogs, transferTargets, type TransferScope } from './transferLogs.js'
 
 /** What `fetchRange` needs: the RPC, what to keep, and what was already emitted. */
 export type RangeContext = {
@@ -13,7 +14,9 @@ export type RangeContext = {
   scope: DecodeScope
   pairs: PairResolver
   recent: RecentLogs
-  /** RPC calls in flight at once for headers and pair lookups (default 8). */
+  /** Whose `Transfer`s to bring with the DEX logs; none without it. */
+  transfers?: TransferScope
+  /** RPC calls in flight at once for headers, pair lookups and transfer chunks (default 8). */
   concurrency?: number
 }
 
@@ -29,12 +32,16 @@ export type FetchedRange = {
   blocks: BlockEvent[]
 }
 
-type Kept = { raw: RawLog; body: LogBody; pair: PairInfo | null }
+type Kept<B extends LogBody = LogBody> = { raw: RawLog; body: B; pair: PairInfo | null }
 
 const race = (message: string) => new ChainError('chain_race', message)
 
 /**
  * Fetches, decodes and filters the followed logs of blocks `from..to`, and the blocks they need.
+ *
+ * With `ctx.transfers`, once the DEX logs are kept, the `Transfer`s of the tracked contracts and of those
+ * the kept logs announce come too (see `transferTargets`), with the same range or by-hash split, one call
+ * per chunk of addresses; they are merged into their blocks in `logIndex` order.
  *
  * A backfill range (final blocks) makes one `eth_getLogs` over the range, then fetches each block that
  * kept a log once, with its transactions (for `from`), plus the first and last headers.
@@ -53,8 +60,10 @@ export async function fetchRange(ctx: RangeContext, from: bigint, to: bigint, { 
 }
 
 async function fetchBackfill(ctx: RangeContext, from: bigint, to: bigint): Promise<FetchedRange> {
-  const raw = sortLogs(await ctx.rpc.getLogs({ fromBlock: from, toBlock: to }))
-  const kept = await keepLogs(ctx, raw)
+  const range: LogsWhere = { fromBlock: from, toBlock: to }
+  const raw = sortLogs(await ctx.rpc.getLogs(range))
+  const dex = await keepLogs(ctx, raw)
+  const kept = merge(dex, await keepTransfers(ctx, dex, [range]))
   const withLogs = new Map<bigint, Hash>(kept.map(({ raw }) => [raw.blockNumber, raw.blockHash]))
   const numbers = [...new Set([from, ...withLogs.keys(), to])]
   const blocks = await mapLimit(numbers, ctx.concurrency ?? 8, async (number): Promise<BlockWithSenders | null> => {
@@ -70,17 +79,40 @@ async function fetchLive(ctx: RangeContext, from: bigint, to: bigint): Promise<F
   const numbers = rangeOf(from, to)
   const blocks = indexBlocks(numbers, await mapLimit(numbers, ctx.concurrency ?? 8, (number) => ctx.rpc.blockWithSenders({ number })))
   const newest = blocks.get(to) as BlockWithSenders
-  const [older, latest] = await Promise.all([
-    to > from ? ctx.rpc.getLogs({ fromBlock: from, toBlock: to - 1n }) : [],
-    ctx.rpc.getLogs({ blockHash: newest.header.hash }),
-  ])
-  const raw = sortLogs([...older, ...latest])
+  const where: LogsWhere[] = [...(to > from ? [{ fromBlock: from, toBlock: to - 1n }] : []), { blockHash: newest.header.hash }]
+  const raw = sortLogs((await Promise.all(where.map((w) => ctx.rpc.getLogs(w)))).flat())
   checkConsistency(blocks, raw)
-  return build(from, to, blocks, await keepLogs(ctx, raw))
+  const dex = await keepLogs(ctx, raw)
+  const transfers = await keepTransfers(ctx, dex, where)
+  checkConsistency(blocks, transfers.map((k) => k.raw))
+  return build(from, to, blocks, merge(dex, transfers))
+}
+
+/** The `Transfer`s the range needs (none without `ctx.transfers`), decoded, minus those already emitted. */
+async function keepTransfers(ctx: RangeContext, dex: readonly Kept<DexLogBody>[], where: readonly LogsWhere[]): Promise<Kept[]> {
+  if (!ctx.transfers) return []
+  const targets = transferTargets(ctx.transfers, dex.map(({ raw, body }) => ({ blockNumber: raw.blockNumber, body })))
+  if (targets.size === 0) return []
+  const raw = await fetchTransferLogs(ctx.rpc, ctx.transfers, targets, where, ctx.concurrency ?? 8)
+  return raw.flatMap((log): Kept[] => {
+    if (ctx.recent.has(log.txHash, log.logIndex)) return []
+    const body = decodeTransferLog(log)
+    return body ? [{ raw: log, body, pair: null }] : []
+  })
+}
+
+/** DEX and transfer logs in chain order. */
+function merge(dex: readonly Kept[], transfers: readonly Kept[]): Kept[] {
+  if (transfers.length === 0) return [...dex]
+  return [...dex, ...transfers].sort((a, b) => compareLogs(a.raw, b.raw))
+}
+
+function compareLogs(a: RawLog, b: RawLog): number {
+  return a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1
 }
 
 function sortLogs(raw: RawLog[]): RawLog[] {
-  return raw.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1))
+  return raw.sort(compareLogs)
 }
 
 /** Indexes fetched blocks by number; a block the node did not have is a race. */
@@ -102,8 +134,8 @@ function build(from: bigint, to: bigint, blocks: Map<bigint, BlockWithSenders>, 
 }
 
 /** Decodes, keeps followed factories/launchers, resolves pairs and drops already emitted logs. */
-async function keepLogs(ctx: RangeContext, raw: RawLog[]): Promise<Kept[]> {
-  const decoded: { raw: RawLog; body: LogBody }[] = []
+async function keepLogs(ctx: RangeContext, raw: RawLog[]): Promise<Kept<DexLogBody>[]> {
+  const decoded: { raw: RawLog; body: DexLogBody }[] = []
   for (const log of raw) {
     if (ctx.recent.has(log.txHash, log.logIndex)) continue
     const body = decodeDexLog(log, ctx.scope)
@@ -116,14 +148,14 @@ async function keepLogs(ctx: RangeContext, raw: RawLog[]): Promise<Kept[]> {
   const pairAddresses = [...new Set(decoded.flatMap(({ body }) => (isPairScoped(body) ? [body.pair] : [])))]
   const infos = await mapLimit(pairAddresses, ctx.concurrency ?? 8, (pair) => ctx.pairs.resolve(pair))
   const byPair = new Map<Address, PairInfo | null>(pairAddresses.map((pair, i) => [pair, infos[i] ?? null]))
-  return decoded.flatMap(({ raw, body }): Kept[] => {
+  return decoded.flatMap(({ raw, body }): Kept<DexLogBody>[] => {
     if (!isPairScoped(body)) return [{ raw, body, pair: null }]
     const pair = byPair.get(body.pair) ?? null
     return pair ? [{ raw, body, pair }] : []
   })
 }
 
-function isPairScoped(body: LogBody): body is Extract<LogBody, { kind: 'swap' | 'sync' | 'mint' | 'burn' }> {
+function isPairScoped(body: LogBody): body is Extract<DexLogBody, { kind: 'swap' | 'sync' | 'mint' | 'burn' }> {
   return body.kind === 'swap' || body.kind === 'sync' || body.kind === 'mint' || body.kind === 'burn'
 }
 
@@ -163,5 +195,6 @@ function assemble(kept: Kept[], blocks: Map<bigint, BlockWithSenders>): BlockEve
 function emitter(body: LogBody): Address {
   if (body.kind === 'pairCreated') return body.factory
   if (body.kind === 'tokenCreated') return body.launcher
+  if (body.kind === 'transfer') return body.token
   return body.pair
 }

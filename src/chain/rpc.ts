@@ -1,8 +1,11 @@
 import { BlockNotFoundError, createPublicClient, getAddress, http, numberToHex, type Address, type Hash, type PublicClient } from 'viem'
-import { followedTopics } from './abi.js'
+import { followedTopics, transferTopic } from './abi.js'
 import { parseRpcLog, type RpcLogShape } from './decode.js'
 import { withRetry } from './errors.js'
 import type { BlockHeader, RawLog } from './events.js'
+
+/** Where an `eth_getLogs` looks: a block range, or one block by hash (EIP-234). */
+export type LogsWhere = { fromBlock: bigint; toBlock: bigint } | { blockHash: Hash }
 
 /** A block header plus the sender of each of its transactions. */
 export type BlockWithSenders = { header: BlockHeader; senders: Map<Hash, Address> }
@@ -20,7 +23,9 @@ export type ChainRpc = {
    * node that does not know the block errors instead of answering `[]`). Not retried here: the caller
    * adapts the range first.
    */
-  getLogs(filter: { fromBlock: bigint; toBlock: bigint } | { blockHash: Hash }): Promise<RawLog[]>
+  getLogs(filter: LogsWhere): Promise<RawLog[]>
+  /** One `eth_getLogs` for `Transfer` (topic0 only) of `addresses` (non-empty). Not retried, as `getLogs`. */
+  getTransferLogs(filter: LogsWhere & { addresses: readonly string[] }): Promise<RawLog[]>
 }
 
 export type CreateChainRpcOptions = {
@@ -67,10 +72,16 @@ export function createChainRpc(options: CreateChainRpcOptions): ChainRpc {
         const senders = new Map(block.transactions.map((tx) => [tx.hash, getAddress(tx.from)] as const))
         return { header: toHeader(block), senders }
       }),
-    async getLogs(filter) {
-      const where = 'blockHash' in filter ? filter : { fromBlock: numberToHex(filter.fromBlock), toBlock: numberToHex(filter.toBlock) }
-      const logs = (await client.request({ method: 'eth_getLogs', params: [{ ...where, topics: [followedTopics] }] })) as unknown as RpcLogShape[]
-      return logs.flatMap((log) => parseRpcLog(log) ?? [])
-    },
+    getLogs: (filter) => getLogs(client, { ...rpcWhere(filter), topics: [followedTopics] }),
+    getTransferLogs: ({ addresses, ...filter }) => getLogs(client, { ...rpcWhere(filter), address: [...addresses] as Address[], topics: [transferTopic] }),
   }
+}
+
+function rpcWhere(filter: LogsWhere): { blockHash: Hash } | { fromBlock: `0x${string}`; toBlock: `0x${string}` } {
+  return 'blockHash' in filter ? { blockHash: filter.blockHash } : { fromBlock: numberToHex(filter.fromBlock), toBlock: numberToHex(filter.toBlock) }
+}
+
+async function getLogs(client: PublicClient, params: Record<string, unknown>): Promise<RawLog[]> {
+  const logs = (await client.request({ method: 'eth_getLogs', params: [params as never] })) as unknown as RpcLogShape[]
+  return logs.flatMap((log) => parseRpcLog(log) ?? [])
 }

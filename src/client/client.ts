@@ -102,9 +102,10 @@ export type MemeClient = {
 /** Subscribe params as a client writes them (the server fills in defaults). */
 export type SubscribeParams<C extends Channel> = {
   prices: { tokens: string[] }
-  tokens: { includeRecent?: boolean }
+  tokens: { includeRecent?: boolean; minLiquidityUsd?: number; maxDevHeldPercent?: number; lpBurnedOnly?: boolean; excludeHoneypots?: boolean }
   trades: { tokens?: string[]; wallets?: string[]; minValueUsd?: number }
   alerts: { types?: string[]; tokens?: string[]; minSeverity?: 'info' | 'warning' | 'critical'; minValueUsd?: number }
+  risk: { tokens: string[] }
 }[C]
 
 type Pending = {
@@ -138,10 +139,10 @@ export class RequestError extends Error {
 
 const OPEN = 1
 
-/** Whether params select anything: `prices` needs tokens, `trades` tokens or wallets (the server refuses them empty). */
+/** Whether params select anything: `prices` and `risk` need tokens, `trades` tokens or wallets (the server refuses them empty). */
 function selectsSomething(channel: Channel, params: Record<string, unknown>): boolean {
   const some = (key: string) => Array.isArray(params[key]) && (params[key] as unknown[]).length > 0
-  if (channel === 'prices') return some('tokens')
+  if (channel === 'prices' || channel === 'risk') return some('tokens')
   if (channel === 'trades') return some('tokens') || some('wallets')
   return true
 }
@@ -349,7 +350,7 @@ export function connect(url: string | readonly string[] | (() => string), option
       // (after `since`, which stays the resume point until newer data arrives).
       gap(channel, 'not_resumed', s, reply.seq, false)
       // Prices and recent launches: their snapshot is the truth again.
-      if (channel === 'prices' || (channel === 'tokens' && s.params['includeRecent'])) return subscribeOnServer(channel, false)
+      if (channel === 'prices' || channel === 'risk' || (channel === 'tokens' && s.params['includeRecent'])) return subscribeOnServer(channel, false)
     } else s.lastSeq ??= reply.seq
     tell(channel, { type: 'subscribed', channel, params: reply.params, seq: reply.seq, resumed: since === null ? null : (reply.resumed ?? null) })
   }

@@ -33,7 +33,8 @@ function without<T extends string>(list: readonly T[], removed: readonly string[
   return list.filter((x) => !gone.has(x))
 }
 
-const prices: ChannelRule<'prices'> = {
+/** Prices and risk: a token list (or `"*"`), each token's newest item replacing older ones. */
+const perToken: ChannelRule<'prices' | 'risk'> = {
   keysOf: (p) => p.tokens.map(tokenKey),
   selectsAll: (p) => p.tokens.includes('*'),
   merge: (a, b) => ({ tokens: union(a.tokens, b.tokens) }),
@@ -43,9 +44,29 @@ const prices: ChannelRule<'prices'> = {
   },
 }
 
+const hasLaunchFilter = (p: ChannelParams['tokens']) =>
+  p.minLiquidityUsd !== undefined || p.maxDevHeldPercent !== undefined || p.lpBurnedOnly === true || p.excludeHoneypots === true
+
+/**
+ * The launch filters. A threshold needs the figure known (an unknown liquidity or creator share does
+ * not pass); `excludeHoneypots` drops only launches known to be honeypots.
+ */
+export function launchAccepted(p: ChannelParams['tokens'], route: Route): boolean {
+  const facts = route.launch
+  if (!facts) return !hasLaunchFilter(p)
+  if (p.minLiquidityUsd !== undefined && (facts.liquidityUsd === null || facts.liquidityUsd < p.minLiquidityUsd)) return false
+  if (p.maxDevHeldPercent !== undefined && (facts.devHeldPercent === null || facts.devHeldPercent > p.maxDevHeldPercent)) return false
+  if (p.lpBurnedOnly && !(facts.lpBurnedPercent !== null && facts.lpBurnedPercent >= LP_BURNED_PERCENT)) return false
+  return !(p.excludeHoneypots && facts.honeypot === true)
+}
+
+/** `lpBurnedOnly`: at least this share of the LP tokens is burned. */
+export const LP_BURNED_PERCENT = 95
+
 const tokens: ChannelRule<'tokens'> = {
   keysOf: () => ['*'],
-  selectsAll: () => true,
+  selectsAll: (p) => !hasLaunchFilter(p),
+  accept: launchAccepted,
   merge: (_a, b) => b,
   remove: () => null,
 }
@@ -97,4 +118,4 @@ const alerts: ChannelRule<'alerts'> = {
   },
 }
 
-export const channelRules: { [C in Channel]: ChannelRule<C> } = { prices, tokens, trades, alerts }
+export const channelRules: { [C in Channel]: ChannelRule<C> } = { prices: perToken as ChannelRule<'prices'>, tokens, trades, alerts, risk: perToken as ChannelRule<'risk'> }

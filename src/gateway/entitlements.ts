@@ -34,7 +34,7 @@ function freeTypes(types: AlertsParams['types']): AlertsParams['types'] {
 
 /**
  * What a subscribe may ask for: unchanged with premium features; for a free connection it throws
- * `premium_required` on `"*"` tokens (prices, trades) and on whale/rug alerts, and turns alert
+ * `premium_required` on `"*"` tokens (prices, trades, risk) and on whale/rug alerts, and turns alert
  * type `"*"` into the free types.
  *
  * @example
@@ -45,6 +45,7 @@ export function entitle(message: SubscribeMessage, premium: boolean): SubscribeM
   switch (message.channel) {
     case 'prices':
     case 'trades':
+    case 'risk':
       if (message.params.tokens.includes(WILDCARD)) throw premiumRequired(`"*" (every token) on ${message.channel}`)
       return message
     case 'alerts': {
@@ -60,8 +61,8 @@ export function entitle(message: SubscribeMessage, premium: boolean): SubscribeM
 /** A channel's params without premium features; the same object when nothing changes, null when nothing is left. */
 export function stripPremium<C extends Channel>(channel: C, params: ChannelParams[C]): ChannelParams[C] | null {
   const p = params as ChannelParams[Channel]
-  if (channel === 'prices' || channel === 'trades') {
-    const { tokens } = p as ChannelParams['prices' | 'trades']
+  if (channel === 'prices' || channel === 'trades' || channel === 'risk') {
+    const { tokens } = p as ChannelParams['prices' | 'trades' | 'risk']
     if (!tokens.includes(WILDCARD)) return params
     const next = { ...p, tokens: tokens.filter((t) => t !== WILDCARD) }
     const left = next.tokens.length + ((next as Partial<ChannelParams['trades']>).wallets?.length ?? 0)

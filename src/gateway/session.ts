@@ -2,9 +2,11 @@ import type { Logger } from 'pino'
 import type { RawData } from 'ws'
 import { AuthError, type TokenVerifier } from '../auth/jwt.js'
 import type { Bus } from '../bus/bus.js'
-import { parseClientMessage, peekId, type AuthMessage, type ChannelParams, type ClientMessage, type SubscribeMessage } from '../protocol/clientMessages.js'
+import { parseClientMessage, peekId, type AuthMessage, type ChannelParams, type ClientMessage, type SubscribeMessage, type TokensParams } from '../protocol/clientMessages.js'
+import { routeOf } from '../protocol/routing.js'
+import { launchAccepted } from './channelRules.js'
 import { CloseCode, ErrorCode, ProtocolError } from '../protocol/errors.js'
-import { dataKey, type Channel } from '../protocol/items.js'
+import { dataKey, type Channel, type TokenItem } from '../protocol/items.js'
 import { encodeData, unixSeconds, type UnsubscribedMessage } from '../protocol/serverMessages.js'
 import type { Snapshot, StateStore } from '../state/stateStore.js'
 import { enqueue, flushHeld, hold, release, sendInOrder, sendJson, type Client } from './client.js'
@@ -188,15 +190,21 @@ async function replay(deps: SessionDeps, client: Client, channel: Channel, since
 }
 
 /**
- * The current prices or recent launches, as of the channel's `seq`; other channels: just the seq (the
+ * The current prices or risk, or the recent launches (filtered), as of the channel's `seq`; other channels: just the seq (the
  * newest, or `at`: the stream then continues after `at`, and nothing newer is skipped).
  */
 async function readSnapshot(deps: SessionDeps, channel: Channel, params: SubscribeMessage['params'], at?: number): Promise<Snapshot> {
-  if (channel === 'prices') {
+  if (channel === 'prices' || channel === 'risk') {
     const tokens = (params as { tokens: string[] }).tokens
-    return deps.state.prices(tokens.includes('*') ? '*' : tokens)
+    const wanted = tokens.includes('*') ? '*' : tokens
+    return channel === 'prices' ? deps.state.prices(wanted) : deps.state.risk(wanted)
   }
-  if (channel === 'tokens' && (params as { includeRecent?: boolean }).includeRecent) return deps.state.recentTokens(deps.recentTokens)
+  if (channel === 'tokens' && (params as TokensParams).includeRecent) {
+    const recent = await deps.state.recentTokens(deps.recentTokens)
+    // The launch filters, on the recent launches as they were published (parsed once per subscribe).
+    const filters = params as TokensParams
+    return { ...recent, items: recent.items.filter((json) => launchAccepted(filters, routeOf('tokens', JSON.parse(json) as TokenItem))) }
+  }
   return { seq: at ?? (await deps.bus.lastSeq(channel)), items: [] }
 }
 

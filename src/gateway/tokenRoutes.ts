@@ -1,15 +1,18 @@
 import type { ServerResponse } from 'node:http'
 import { checksum, isHexAddress } from '../protocol/address.js'
 import { ErrorCode } from '../protocol/errors.js'
-import type { PriceItem, TokenItem, TradeItem } from '../protocol/items.js'
+import type { HolderRow, PriceItem, TokenItem, TradeItem } from '../protocol/items.js'
 import { candleSeconds, type CandleInterval, type StateStore } from '../state/stateStore.js'
 import { sendHttpError, sendJsonResponse, type Route } from './http.js'
 
 const MAX_TRADES = 200
+/** Holders kept per token in the read model (and the most `holders?limit=` returns). */
+export const MAX_HOLDERS = 100
 
 /**
- * The read-only HTTP API over the state store: `GET /tokens`, `/tokens/:address`,
- * `/tokens/:address/trades?limit=`, `/tokens/:address/candles?interval=1m|5m|1h`.
+ * The read-only HTTP API over the state store: `GET /tokens`, `/tokens/:address` (with its `risk`),
+ * `/tokens/:address/trades?limit=`, `/tokens/:address/candles?interval=1m|5m|1h`,
+ * `/tokens/:address/holders?limit=`.
  *
  * @example
  * createGateway({ …, routes: tokenRoutes(state, 50) })
@@ -24,14 +27,15 @@ export function tokenRoutes(state: StateStore, recentLimit: number): Record<stri
   }
   const one: Route = async (_req, res, url) => {
     const [raw, sub, ...rest] = url.pathname.split('/').slice(2)
-    if (!raw || rest.length > 0 || (sub !== undefined && sub !== 'trades' && sub !== 'candles')) return notFound(res, url.pathname)
+    if (!raw || rest.length > 0 || (sub !== undefined && sub !== 'trades' && sub !== 'candles' && sub !== 'holders')) return notFound(res, url.pathname)
     if (!isHexAddress(raw)) return sendHttpError(res, 400, ErrorCode.invalidAddress, `${JSON.stringify(raw.slice(0, 64))} is not a 20-byte hex address`)
     const address = checksum(raw)
-    const [launch, prices] = await Promise.all([state.launch(address), state.prices([address])])
+    const [launch, prices, risk] = await Promise.all([state.launch(address), state.prices([address]), state.risk([address])])
     const stats = prices.items[0]
     if (!launch && !stats) return sendHttpError(res, 404, ErrorCode.notFound, `unknown token ${address}`)
-    if (sub === undefined) return sendJsonResponse(res, 200, { address, launch: launch && JSON.parse(launch), stats: stats ? JSON.parse(stats) : null })
+    if (sub === undefined) return sendJsonResponse(res, 200, { address, launch: launch && JSON.parse(launch), stats: stats ? JSON.parse(stats) : null, risk: risk.items[0] ? JSON.parse(risk.items[0]) : null })
     if (sub === 'trades') return sendTrades(state, res, address, url)
+    if (sub === 'holders') return sendHolders(state, res, address, url)
     return sendCandles(state, res, address, url)
   }
   return { '/tokens': list, '/tokens/*': one }
@@ -41,6 +45,14 @@ async function sendTrades(state: StateStore, res: ServerResponse, address: strin
   const limit = boundedInt(url.searchParams.get('limit'), 50, MAX_TRADES)
   if (limit === null) return badRequest(res, `limit must be an integer 1-${MAX_TRADES}`)
   sendJsonResponse(res, 200, { address, trades: parsed<TradeItem>(await state.trades(address, limit)) })
+}
+
+async function sendHolders(state: StateStore, res: ServerResponse, address: string, url: URL): Promise<void> {
+  const limit = boundedInt(url.searchParams.get('limit'), 20, MAX_HOLDERS)
+  if (limit === null) return badRequest(res, `limit must be an integer 1-${MAX_HOLDERS}`)
+  const holders = await state.holders(address)
+  if (holders === null) return sendHttpError(res, 404, ErrorCode.notFound, `no holders known for ${address} (not a tracked launch)`)
+  sendJsonResponse(res, 200, { address, holders: (JSON.parse(holders) as HolderRow[]).slice(0, limit) })
 }
 
 async function sendCandles(state: StateStore, res: ServerResponse, address: string, url: URL): Promise<void> {

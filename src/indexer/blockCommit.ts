@@ -1,7 +1,7 @@
 import type { EncodedItem } from '../bus/bus.js'
 import { dataPublication, encodeItems, reorgPublication } from '../bus/publication.js'
 import type { BlockCommit } from '../ledger/ledger.js'
-import type { Channel, PriceItem } from '../protocol/items.js'
+import type { Channel, PriceItem, RiskItem } from '../protocol/items.js'
 import { emptyDelta, type StateDelta, type TokenText } from '../state/stateStore.js'
 import type { BlockRecord, Undone } from './reorg.js'
 import type { BlockResult } from './step.js'
@@ -17,6 +17,10 @@ function bucketDelta(buckets: BlockResult['buckets']): Pick<StateDelta, 'buckets
     buckets: buckets.flatMap(({ token, minute, bucket }) => (bucket ? [{ token, minute, json: JSON.stringify(bucket) }] : [])),
     unbuckets: buckets.flatMap(({ token, minute, bucket }) => (bucket ? [] : [{ token, minute }])),
   }
+}
+
+function riskDelta(encoded: EncodedItem[], items: readonly RiskItem[], holders: BlockResult['holders']): Pick<StateDelta, 'risk' | 'holders'> {
+  return { risk: keyed(encoded, items, (r) => r.tokenAddress), holders: holders.map(({ token, rows }) => ({ token, json: JSON.stringify(rows) })) }
 }
 
 function add(publications: Publications, channel: Channel, encoded: EncodedItem[]): void {
@@ -36,13 +40,22 @@ export function blockCommit(result: BlockResult): { commit: BlockCommit } & Pick
   const trades = encodeItems('trades', result.trades)
   const prices = encodeItems('prices', result.prices)
   const alerts = encodeItems('alerts', result.alerts)
+  const risk = encodeItems('risk', result.risk)
   const texts = { launches: keyed(tokens, result.tokens, (t) => t.address), trades: keyed(trades, result.trades, (t) => t.tokenAddress) }
-  const delta: StateDelta = { ...emptyDelta(), launches: texts.launches, trades: texts.trades, prices: keyed(prices, result.prices, (p) => p.tokenAddress), ...bucketDelta(result.buckets) }
+  const delta: StateDelta = {
+    ...emptyDelta(),
+    launches: texts.launches,
+    trades: texts.trades,
+    prices: keyed(prices, result.prices, (p) => p.tokenAddress),
+    ...riskDelta(risk, result.risk, result.holders),
+    ...bucketDelta(result.buckets),
+  }
   const publications: Publications = []
   add(publications, 'tokens', tokens)
   add(publications, 'trades', trades)
   add(publications, 'prices', prices)
   add(publications, 'alerts', alerts)
+  add(publications, 'risk', risk)
   const retract = {
     tokens: result.tokens.map((t) => t.txHash),
     trades: [...new Set(result.trades.map((t) => t.txHash))],
@@ -70,11 +83,14 @@ export function reorgCommit(undone: Undone, range: { fromBlock: number; toBlock:
   notice('alerts', retract.alerts, retract.alertIds)
   const prices = encodeItems('prices', undone.prices as PriceItem[])
   add(publications, 'prices', prices)
+  const risk = encodeItems('risk', undone.risk)
+  add(publications, 'risk', risk)
   const delta: StateDelta = {
     ...emptyDelta(),
     unlaunches: undone.texts.launches,
     untrades: undone.texts.trades,
     prices: keyed(prices, undone.prices, (p) => p.tokenAddress),
+    ...riskDelta(risk, undone.risk, undone.holders),
     ...bucketDelta(undone.buckets),
   }
   return { publications, delta }

@@ -7,6 +7,8 @@ import { classifySwap } from '../market/swap.js'
 import { minuteOf, pricedBucket, tradedBucket, type Bucket } from '../market/tokenMarket.js'
 import { round, toDecimalString, toNumber } from '../market/units.js'
 import type { AlertItem, TokenItem, TradeItem } from '../protocol/items.js'
+import type { RiskOptions } from '../risk/blockRisk.js'
+import { markLaunch, onTokenSwap, type RiskScratch } from '../risk/tracking.js'
 import { bucketKey, type IndexerState, type TokenInfo } from './state.js'
 
 /** What the logs of one block produced so far. */
@@ -27,6 +29,8 @@ export type LogContext = {
   meta: ReadonlyMap<string, TokenMeta>
   engine: AlertEngine
   block: BlockScratch
+  /** Launch intelligence, when on: what the block's logs told about followed tokens. */
+  risk?: { options: RiskOptions; scratch: RiskScratch }
 }
 
 const UNKNOWN: TokenMeta = { name: null, symbol: null, decimals: 18, totalSupply: null }
@@ -93,7 +97,10 @@ export function onMint(ctx: LogContext, log: MintLog): void {
   store.remove('pending', log.pair)
   store.set('launched', found.token, log.pair)
   addInsider(ctx, found.token, log.from)
+  markLaunch(ctx.state, found.token, log.pair, ctx.block.number)
   const m = found.meta
+  const core = toNumber(found.role.tokenIndex === 0 ? log.amount1 : log.amount0, 18)
+  const usd = coreUsdOf(ctx.state.view)
   ctx.block.tokens.push({
     address: found.token,
     name: m.name,
@@ -107,6 +114,8 @@ export function onMint(ctx: LogContext, log: MintLog): void {
     txHash: launch.txHash,
     dex: launch.dex,
     decimals: m.decimals,
+    // Both sides of the pool, in USD (what `minLiquidityUsd` compares); null while CORE/USD is unknown.
+    initialLiquidityUsd: usd === null ? null : round(2 * core * usd),
   })
 }
 
@@ -147,6 +156,7 @@ export function onSwap(ctx: LogContext, log: SwapLog): void {
     valueUsd,
   }
   ctx.block.trades.push(trade)
+  if (ctx.risk) onTokenSwap(ctx.state, ctx.risk.scratch, ctx.risk.options, { token: found.token, type: swap.type, to: log.to, txHash: log.txHash, block: ctx.block.number })
   updateBucket(ctx, found.token, (current, previous, minute) => tradedBucket(current, previous, minute, swap.type, swap.core, valueUsd))
   ctx.block.touched.add(found.token)
   ctx.block.alerts.push(...ctx.engine.onTrade(tradeFact(ctx, found, log, trade, swap.core)))

@@ -6,6 +6,8 @@ import { coreUsdOf } from '../market/book.js'
 import { pairRole } from '../market/pairs.js'
 import { emptyDelta } from '../state/stateStore.js'
 import { blockCommit, reorgCommit } from './blockCommit.js'
+import { NO_RISK_INPUTS } from '../risk/blockRisk.js'
+import type { RiskReader } from '../risk/reader.js'
 import { tokensToRead, type MetadataReader } from './metadata.js'
 import { undoBlocks, type BlockRecord } from './reorg.js'
 import { createIndexerState, dumpState, loadState, type IndexerState, type StateTables } from './state.js'
@@ -16,6 +18,8 @@ export type IndexerOptions = {
   /** Where each block's publications, read-model changes and indexer state are committed, together. */
   ledger: Ledger
   metadata: MetadataReader
+  /** Reads what launch intelligence needs before a block (with `step.risk`). */
+  risk?: RiskReader
   step: StepOptions
   logger: Logger
   /**
@@ -93,7 +97,8 @@ async function onBlock(run: Run, event: BlockEvent, batch: Checkpoint): Promise<
   const { ledger, metadata, step } = run.options
   const number = Number(event.block.number)
   const meta = await metadata.read(tokensToRead(run.state, event, step.quotes), event.block.number)
-  const result = applyBlock(run.state, event, meta, step)
+  const inputs = step.risk && run.options.risk ? await run.options.risk.read(run.state, event, step.quotes) : NO_RISK_INPUTS
+  const result = applyBlock(run.state, event, meta, step, inputs)
   const { commit, retract, texts } = blockCommit(result)
   const position = positionAt(batch, event.block)
   run.position = position

@@ -30,7 +30,7 @@ export function tokensToRead(state: IndexerState, event: BlockEvent, quotes: Quo
   const supply = new Set<string>()
   const block = Number(event.block.number)
   for (const log of event.logs) {
-    if (log.kind === 'tokenCreated') continue
+    if (log.kind === 'tokenCreated' || log.kind === 'transfer') continue
     const role = state.store.get('roles', log.pair) ?? pairRole(log.token0, log.token1, quotes)
     const token = role.kind === 'token' ? role.token : role.kind === 'usd' ? role.stable : null
     if (!token) continue

@@ -1,4 +1,6 @@
-import type { PriceItem } from '../protocol/items.js'
+import type { PriceItem, RiskItem } from '../protocol/items.js'
+import { riskItem } from '../risk/blockRisk.js'
+import { holderRows } from '../risk/figures.js'
 import type { TokenText } from '../state/stateStore.js'
 import { bucketChanges, priceOf, type BlockResult } from './step.js'
 import type { IndexerState } from './state.js'
@@ -18,6 +20,9 @@ export type BlockRecord = {
 /** What undoing blocks produced: corrected prices, the read model's bucket changes, and what to retract. */
 export type Undone = {
   prices: PriceItem[]
+  /** Followed launches whose figures the removed blocks had changed, as restored (with their holders). */
+  risk: RiskItem[]
+  holders: BlockResult['holders']
   buckets: BlockResult['buckets']
   retract: BlockRecord['retract']
   texts: BlockRecord['texts']
@@ -58,10 +63,16 @@ export function undoBlocks(state: IndexerState, records: readonly BlockRecord[])
   const priced = store.end()
   const changes: ChangeSet = { undo: [], touched: new Map(undone.touched) }
   for (const [table, keys] of priced.touched) changes.touched.set(table, new Set([...(changes.touched.get(table) ?? []), ...keys]))
+  const restored = [...(undone.touched.get('risk') ?? [])].flatMap((token) => {
+    const risk = store.get('risk', token)
+    return risk ? [{ token, risk }] : []
+  })
   const oldestFirst = records.toReversed()
   const all = <K extends keyof BlockRecord['retract']>(k: K) => [...new Set(oldestFirst.flatMap((r) => r.retract[k]))]
   return {
     prices,
+    risk: restored.map(({ token, risk }) => riskItem(token, store.get('meta', token)?.symbol ?? null, risk, now)),
+    holders: restored.map(({ token }) => ({ token, rows: holderRows(state, token) })),
     buckets: bucketChanges(state, undone),
     retract: { tokens: all('tokens'), trades: all('trades'), alerts: all('alerts'), alertIds: all('alertIds') },
     texts: { launches: oldestFirst.flatMap((r) => r.texts.launches), trades: oldestFirst.flatMap((r) => r.texts.trades) },

@@ -9,6 +9,8 @@ import type { Metrics } from '../metrics/metrics.js'
 import { createIndexer, createIndexerCounts, type Indexer, type IndexerCounts } from './indexer.js'
 import type { Leadership, LeadershipStatus } from './leadership.js'
 import type { MetadataReader } from './metadata.js'
+import { riskReader, type RiskReaderOptions } from '../risk/reader.js'
+import { followedContracts } from '../risk/tracking.js'
 import type { StepOptions } from './step.js'
 import { readUsdPairs } from './usdPairs.js'
 
@@ -24,6 +26,8 @@ export type RunIndexerOptions = {
   maxBlockRange: number
   /** Histograms of `eth_getLogs` ranges and reorg depths. */
   metrics?: Metrics
+  /** Launch intelligence's reads (with `step.risk`): history lookback, sell checks. */
+  riskReading?: Omit<RiskReaderOptions, 'chain' | 'logger'>
 }
 
 export type IndexerStatus = {
@@ -110,6 +114,7 @@ async function startTerm(options: RunIndexerOptions, totals: Totals, log: Logger
       ledger,
       // `follower` is defined below; metadata is read only once events flow.
       metadata: metadataReader(() => follower.client),
+      ...(options.step.risk ? { risk: riskReader({ chain: () => follower, logger: log, historyBlocks: settings.dayBlocks, sellCheckBlocks: 20, sellChecksPerBlock: 8, ...options.riskReading }) } : {}),
       step: { ...options.step, quotes },
       logger: log,
       ...(plan ? { publishFrom: plan.publishFrom } : {}),
@@ -128,6 +133,8 @@ async function startTerm(options: RunIndexerOptions, totals: Totals, log: Logger
     pollIntervalMs: settings.pollIntervalMs,
     ...(plan ? { startBlock: plan.startBlock } : {}),
     maxBlockRange: options.maxBlockRange,
+    // Launch intelligence follows the `Transfer`s of launched tokens and their pairs (never of the quote tokens).
+    ...(options.step.risk ? { transfers: { tracked: () => followedContracts(indexer.state), exclude: [...settings.quoteTokens, ...settings.usdTokens] } } : {}),
     // The indexer commits the position with each block; the follower only starts from it.
     checkpoint: { load: async () => restored?.position ?? null, save: async () => {} },
     logger: log,

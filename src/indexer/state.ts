@@ -1,5 +1,8 @@
 import type { MarketView, Role, TokenMeta } from '../market/book.js'
 import type { Bucket, TokenMarket } from '../market/tokenMarket.js'
+import type { TokenRisk } from '../protocol/items.js'
+import { followBalance, type Holdings } from '../risk/holdings.js'
+import type { Buyer, Groups, SellCheck, Taxes, TrackedToken } from '../risk/tracking.js'
 import { createTableStore, decodeJson, encodeJson, type TableStore } from './tables.js'
 
 /** A pair created on a followed DEX whose first liquidity has not arrived yet (the launch waits for it). */
@@ -36,9 +39,47 @@ export type StateTables = {
   priced: number | null
   /** `sweep` → the block time buckets were last evicted at. */
   clock: number
+  /** Launch intelligence: token → what is known of it (creator, pair, launch block, whether its history is whole). */
+  tracked: TrackedToken
+  /** pair (its LP token) → the tracked token it quotes. */
+  lpOf: string
+  /** `<token or pair>|<holder>` → balance, from `Transfer` logs (only positive balances are kept). */
+  balances: bigint
+  /** token → its snipers, bundled buyers and insiders. */
+  groups: Groups
+  /** token → the taxes measured on its last buy and sell (%). */
+  taxes: Taxes
+  /** token → its last sell check (a simulated transfer to the pair). */
+  sellChecks: SellCheck
+  /** token → its latest buyer (the wallet a sell check simulates). */
+  buyers: Buyer
+  /** token → the risk figures last published. */
+  risk: TokenRisk
 }
 
-export const tableNames = ['roles', 'reserves', 'meta', 'pairsOf', 'insiders', 'pending', 'launched', 'creators', 'buckets', 'cooldowns', 'burns', 'priced', 'clock'] as const satisfies readonly (keyof StateTables)[]
+export const tableNames = [
+  'roles',
+  'reserves',
+  'meta',
+  'pairsOf',
+  'insiders',
+  'pending',
+  'launched',
+  'creators',
+  'buckets',
+  'cooldowns',
+  'burns',
+  'priced',
+  'clock',
+  'tracked',
+  'lpOf',
+  'balances',
+  'groups',
+  'taxes',
+  'sellChecks',
+  'buyers',
+  'risk',
+] as const satisfies readonly (keyof StateTables)[]
 
 /**
  * The indexer's whole state: the tables (the truth: journaled, serializable) and what is derived
@@ -51,6 +92,8 @@ export type IndexerState = {
   readonly markets: ReadonlyMap<string, TokenMarket>
   /** The market maths' view of the tables. */
   readonly view: MarketView
+  /** Derived: each tracked contract's holders and balances (from `balances`). */
+  readonly holdings: Holdings
 }
 
 export const bucketKey = (token: string, minute: number) => `${token}|${minute}`
@@ -67,13 +110,15 @@ export function createIndexerState(): IndexerState {
   const store = createTableStore<StateTables>(maps)
   const markets = new Map<string, TokenMarket>()
   const usdPairs = new Set<string>()
+  const holdings: Holdings = new Map()
   store.onChange((table, key, _previous, next) => {
     if (table === 'buckets') followBucket(markets, key, next as Bucket | undefined)
+    else if (table === 'balances') followBalance(holdings, key, next as bigint | undefined)
     else if (table === 'roles' && next && (next as Role).kind === 'usd') usdPairs.add(key)
     else if (table === 'roles') usdPairs.delete(key)
   })
   const view: MarketView = { roles: maps.roles, reserves: maps.reserves, meta: maps.meta, pairsOf: maps.pairsOf, usdPairs }
-  return { store, markets, view }
+  return { store, markets, view, holdings }
 }
 
 /** Keeps a token's bucket array in minute order as its `buckets` rows change. */

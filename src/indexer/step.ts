@@ -4,7 +4,9 @@ import type { BlockEvent } from '../chain/events.js'
 import { coreUsdOf, priceItemOf, type TokenMeta } from '../market/book.js'
 import type { QuoteConfig } from '../market/pairs.js'
 import { expiredCount, type Bucket } from '../market/tokenMarket.js'
-import type { AlertItem, PriceItem, TokenItem, TradeItem } from '../protocol/items.js'
+import type { AlertItem, HolderRow, PriceItem, RiskItem, TokenItem, TradeItem } from '../protocol/items.js'
+import { beginRisk, endRisk, NO_RISK_INPUTS, type RiskInputs, type RiskOptions } from '../risk/blockRisk.js'
+import { forgetIdle, onTransfer } from '../risk/tracking.js'
 import { onBurn, onMint, onPairCreated, onSwap, onSync, type BlockScratch, type LogContext } from './blockLogs.js'
 import { bucketKey, type IndexerState } from './state.js'
 import type { ChangeSet } from './tables.js'
@@ -14,6 +16,8 @@ export type StepOptions = {
   thresholds: AlertThresholds
   /** Re-send a quiet token's price when CORE/USD moved by more than this (%) since its last price item. */
   repricePercent: number
+  /** Launch intelligence (needs the follower's `Transfer`s of followed tokens); off without it. */
+  risk?: RiskOptions
 }
 
 /** What one block produced: the channels' items, and the read model's bucket changes. */
@@ -22,6 +26,9 @@ export type BlockResult = {
   trades: TradeItem[]
   prices: PriceItem[]
   alerts: AlertItem[]
+  /** Followed launches whose risk figures changed, and their largest holders now. */
+  risk: RiskItem[]
+  holders: { token: string; rows: HolderRow[] }[]
   /** Buckets written (`bucket`) or removed (null), by token and minute. */
   buckets: { token: string; minute: number; bucket: Bucket | null }[]
   /** Everything the block changed in the tables (its undo, for a reorg; its keys, for a store). */
@@ -50,20 +57,25 @@ function tableMemory(state: IndexerState): AlertMemory {
  * @example
  * const result = applyBlock(state, event, metaOfNewTokens, { quotes, thresholds, repricePercent: 0.5 })
  */
-export function applyBlock(state: IndexerState, event: BlockEvent, meta: ReadonlyMap<string, TokenMeta>, options: StepOptions): BlockResult {
+export function applyBlock(state: IndexerState, event: BlockEvent, meta: ReadonlyMap<string, TokenMeta>, options: StepOptions, inputs: RiskInputs = NO_RISK_INPUTS): BlockResult {
   const { store } = state
   store.begin()
   const block: BlockScratch = { number: Number(event.block.number), timestamp: Number(event.block.timestamp), tokens: [], trades: [], alerts: [], touched: new Set() }
-  const ctx: LogContext = { state, quotes: options.quotes, meta, engine: createAlertEngine(options.thresholds, tableMemory(state)), block }
-  sweep(state, block.timestamp)
+  const memory = tableMemory(state)
+  const risk = options.risk ? { options: options.risk, scratch: beginRisk(state, event, options.quotes, inputs, meta) } : undefined
+  const ctx: LogContext = { state, quotes: options.quotes, meta, engine: createAlertEngine(options.thresholds, memory), block, ...(risk ? { risk } : {}) }
+  sweep(state, block.timestamp, options.risk)
   for (const log of event.logs) {
     if (log.kind === 'tokenCreated') store.set('creators', log.token, log.creator)
     else if (log.kind === 'pairCreated') onPairCreated(ctx, log)
     else if (log.kind === 'sync') onSync(ctx, log)
     else if (log.kind === 'swap') onSwap(ctx, log)
     else if (log.kind === 'burn') onBurn(ctx, log)
-    else onMint(ctx, log)
+    else if (log.kind === 'mint') onMint(ctx, log)
+    else if (risk) onTransfer(state, risk.scratch, log, block.timestamp)
   }
+  const published = risk ? endRisk(state, risk.scratch, risk.options, memory, block, block.tokens) : { items: [], holders: [], alerts: [] }
+  block.alerts.push(...published.alerts)
   const prices = [...block.touched].flatMap((token) => priceOf(state, token, block.timestamp) ?? [])
   for (const token of block.touched) {
     const market = state.markets.get(token)
@@ -72,7 +84,7 @@ export function applyBlock(state: IndexerState, event: BlockEvent, meta: Readonl
   prices.push(...reprice(state, block.touched, block.timestamp, options.repricePercent))
   store.set('clock', 'now', block.timestamp)
   const changes = store.end()
-  return { tokens: block.tokens, trades: block.trades, prices, alerts: block.alerts, buckets: bucketChanges(state, changes), changes }
+  return { tokens: block.tokens, trades: block.trades, prices, alerts: block.alerts, risk: published.items, holders: published.holders, buckets: bucketChanges(state, changes), changes }
 }
 
 /** A token's price item now, remembering the CORE/USD it was priced at. */
@@ -95,10 +107,11 @@ function reprice(state: IndexerState, skip: ReadonlySet<string>, now: number, pe
   return stale.flatMap(([token]) => priceOf(state, token, now) ?? [])
 }
 
-/** Evicts buckets older than a day before `now`, every token, once per minute of block time. */
-function sweep(state: IndexerState, now: number): void {
+/** Evicts buckets older than a day before `now`, every token, and idle followed tokens, once per minute of block time. */
+function sweep(state: IndexerState, now: number, risk: RiskOptions | undefined): void {
   if (now - (state.store.get('clock', 'sweep') ?? 0) < SWEEP_SECONDS) return
   state.store.set('clock', 'sweep', now)
+  if (risk) forgetIdle(state, risk, now)
   for (const [token, market] of state.markets) {
     const drop = expiredCount(market.buckets, now)
     for (const b of market.buckets.slice(0, drop)) state.store.remove('buckets', bucketKey(token, b.minute))

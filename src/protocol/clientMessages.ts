@@ -17,7 +17,14 @@ const usd = z.number().finite().min(0)
 
 const paramSchemas = {
   prices: z.strictObject({ tokens: tokenList.min(1), since }),
-  tokens: z.strictObject({ includeRecent: z.boolean().optional(), since }),
+  tokens: z.strictObject({
+    includeRecent: z.boolean().optional(),
+    minLiquidityUsd: usd.optional(),
+    maxDevHeldPercent: z.number().finite().min(0).max(100).optional(),
+    lpBurnedOnly: z.boolean().optional(),
+    excludeHoneypots: z.boolean().optional(),
+    since,
+  }),
   trades: z
     .strictObject({ tokens: tokenList.optional(), wallets: walletList.optional(), minValueUsd: usd.optional(), since })
     .refine((p) => (p.tokens?.length ?? 0) + (p.wallets?.length ?? 0) > 0, { message: 'needs tokens or wallets' }),
@@ -28,6 +35,7 @@ const paramSchemas = {
     minValueUsd: usd.optional(),
     since,
   }),
+  risk: z.strictObject({ tokens: tokenList.min(1), since }),
 } as const
 
 const unsubscribeParams = z.strictObject({
@@ -38,10 +46,12 @@ const unsubscribeParams = z.strictObject({
 
 /** Normalized subscription params: addresses checksummed, lists deduplicated. */
 export type PricesParams = { tokens: string[] }
-export type TokensParams = { includeRecent: boolean }
+/** Launch filters compare the launch item's figures as published (its `risk` at the end of its block). */
+export type TokensParams = { includeRecent: boolean; minLiquidityUsd?: number; maxDevHeldPercent?: number; lpBurnedOnly?: boolean; excludeHoneypots?: boolean }
+export type RiskParams = { tokens: string[] }
 export type TradesParams = { tokens: string[]; wallets: string[]; minValueUsd?: number }
 export type AlertsParams = { types: (AlertType | '*')[]; tokens: string[]; minSeverity?: Severity; minValueUsd?: number }
-export type ChannelParams = { prices: PricesParams; tokens: TokensParams; trades: TradesParams; alerts: AlertsParams }
+export type ChannelParams = { prices: PricesParams; tokens: TokensParams; trades: TradesParams; alerts: AlertsParams; risk: RiskParams }
 export type UnsubscribeParams = { tokens?: string[]; wallets?: string[]; types?: (AlertType | '*')[] }
 
 export type SubscribeMessage = {
@@ -128,9 +138,13 @@ function parseSubscribe(channel: Channel, params: unknown, msgId: string | numbe
   const base = { type: 'subscribe' as const, id: msgId, since: p.since }
   switch (channel) {
     case 'prices':
+    case 'risk':
       return { ...base, channel, params: { tokens: addresses((p as { tokens: string[] }).tokens, true) } }
-    case 'tokens':
-      return { ...base, channel, params: { includeRecent: (p as { includeRecent?: boolean }).includeRecent ?? false } }
+    case 'tokens': {
+      const { since: _since, includeRecent, ...filters } = p as z.output<(typeof paramSchemas)['tokens']>
+      const params: TokensParams = { includeRecent: includeRecent ?? false, ...filters }
+      return { ...base, channel, params }
+    }
     case 'trades': {
       const t = p as z.output<(typeof paramSchemas)['trades']>
       const params: TradesParams = { tokens: addresses(t.tokens ?? [], true), wallets: addresses(t.wallets ?? [], false) }

@@ -1,4 +1,4 @@
-import type { AlertItem, Channel, ChannelItems, PriceItem, Severity, TokenItem, TradeItem } from './items.js'
+import type { AlertItem, Channel, ChannelItems, PriceItem, RiskItem, Severity, TokenItem, TradeItem } from './items.js'
 
 /**
  * What a gateway needs to route an item without parsing it: the index keys it is filed under
@@ -15,9 +15,14 @@ export type Route = {
   readonly severity?: Severity
   /** Alerts: the token the `tokens` filter compares. */
   readonly token?: string
-  /** Prices: only the newest item per this key matters to a client that is behind. */
+  /** Prices, risk: only the newest item per this key matters to a client that is behind. */
   readonly replace?: string
+  /** Launches: what the `tokens` filters compare (null: unknown, which a threshold filter does not pass). */
+  readonly launch?: LaunchFacts
 }
+
+/** A launch's figures the `tokens` filters compare. */
+export type LaunchFacts = { liquidityUsd: number | null; devHeldPercent: number | null; lpBurnedPercent: number | null; honeypot: boolean | null }
 
 export const WILDCARD = '*'
 export const tokenKey = (token: string) => (token === WILDCARD ? WILDCARD : `t:${token}`)
@@ -26,12 +31,23 @@ export const typeKey = (type: string) => (type === WILDCARD ? WILDCARD : `k:${ty
 
 const routes: { [C in Channel]: (item: ChannelItems[C]) => Route } = {
   prices: (item: PriceItem) => ({ keys: [tokenKey(item.tokenAddress)], replace: item.tokenAddress }),
-  tokens: (_item: TokenItem) => ({ keys: [] }),
+  tokens: (item: TokenItem) => ({ keys: [], launch: launchFacts(item) }),
   trades: (item: TradeItem) => ({ keys: [tokenKey(item.tokenAddress), walletKey(item.trader)], valueUsd: item.valueUsd ?? null }),
   alerts: (item: AlertItem) => {
     const value = item.data['valueUsd']
     return { keys: [typeKey(item.type)], severity: item.severity, token: item.tokenAddress, valueUsd: typeof value === 'number' ? value : null }
   },
+  risk: (item: RiskItem) => ({ keys: [tokenKey(item.tokenAddress)], replace: item.tokenAddress }),
+}
+
+function launchFacts(item: TokenItem): LaunchFacts {
+  const usd = item['initialLiquidityUsd']
+  return {
+    liquidityUsd: typeof usd === 'number' ? usd : null,
+    devHeldPercent: item.risk?.devHeldPercent ?? null,
+    lpBurnedPercent: item.risk?.lp?.burnedPercent ?? null,
+    honeypot: item.risk?.honeypot ?? null,
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ export const tiers = ['free', 'premium'] as const
 export type Tier = (typeof tiers)[number]
 
 /** Alert types only premium connections receive (when JWT is configured). */
-export const premiumAlertTypes = ['whale', 'rug'] as const satisfies readonly AlertType[]
+export const premiumAlertTypes = ['whale', 'rug', 'risk'] as const satisfies readonly AlertType[]
 
 /** Alert types every connection receives; a free `"*"` means these. */
 export const freeAlertTypes = ['price', 'volume'] as const satisfies readonly AlertType[]

@@ -73,6 +73,8 @@ function pushOps(args: (string | number)[], delta: StateDelta): void {
   for (const { token, json } of delta.launches) args.push('launch', token, 0, json)
   for (const { token, json } of delta.trades) args.push('trade', token, 0, json)
   for (const { token, json } of delta.prices) args.push('price', token, 0, json)
+  for (const { token, json } of delta.risk) args.push('risk', token, 0, json)
+  for (const { token, json } of delta.holders) args.push('holders', token, 0, json)
   for (const { token, minute, json } of delta.buckets) args.push('bucket', token, minute, json)
   for (const { token, minute } of delta.unbuckets) args.push('unbucket', token, minute, '')
 }

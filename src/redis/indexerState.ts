@@ -57,16 +57,16 @@ export async function loadReadModel(redis: Redis, keys: RedisKeys): Promise<Stat
   for (let i = 0; i < tokens.length; i += 500) {
     const batch = tokens.slice(i, i + 500)
     const pipeline = redis.pipeline()
-    for (const t of batch) pipeline.get(keys.price(t)).get(keys.launch(t)).lrange(keys.trades(t), 0, -1).zrange(keys.buckets(t), 0, -1, 'WITHSCORES')
+    for (const t of batch) pipeline.get(keys.price(t)).get(keys.launch(t)).lrange(keys.trades(t), 0, -1).zrange(keys.buckets(t), 0, -1, 'WITHSCORES').get(keys.risk(t)).get(keys.holders(t))
     const replies = (await pipeline.exec()) ?? []
     batch.forEach((token, k) => {
-      const [price, launch, trades, buckets] = replies.slice(k * 4, k * 4 + 4).map(([err, value]) => {
+      const [price, launch, trades, buckets, risk, holders] = replies.slice(k * 6, k * 6 + 6).map(([err, value]) => {
         if (err) throw err
         return value
-      }) as [string | null, string | null, string[], string[]]
+      }) as [string | null, string | null, string[], string[], string | null, string | null]
       const minutes = new Map<number, string>()
       for (let j = 0; j < buckets.length; j += 2) minutes.set(Number(buckets[j + 1]), buckets[j]!)
-      dump.tokens.set(token, { ...(price ? { price } : {}), ...(launch ? { launch } : {}), trades: trades.toReversed(), buckets: minutes })
+      dump.tokens.set(token, { ...(price ? { price } : {}), ...(risk ? { risk } : {}), ...(holders ? { holders } : {}), ...(launch ? { launch } : {}), trades: trades.toReversed(), buckets: minutes })
     })
   }
   return dump

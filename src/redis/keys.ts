@@ -14,6 +14,8 @@ import type { Channel } from '../protocol/items.js'
  * | `rm:tokens` | sorted set | tokens of the read model, scored by last write (Unix s) |
  * | `rm:recent` | list | recent launches' JSON, newest first |
  * | `rm:price:<token>` | string | the token's current price item |
+ * | `rm:risk:<token>` | string | the token's current risk item |
+ * | `rm:holders:<token>` | string | the token's largest holders (JSON list) |
  * | `rm:launch:<token>` | string | the token's launch item |
  * | `rm:trades:<token>` | list | the token's recent trades, newest first |
  * | `rm:buckets:<token>` | sorted set | the token's minute buckets (JSON), scored by minute |
@@ -39,6 +41,8 @@ export function redisKeys(prefix: string) {
     tokens: `${prefix}rm:tokens`,
     recent: `${prefix}rm:recent`,
     price: (token: string) => `${prefix}rm:price:${token}`,
+    risk: (token: string) => `${prefix}rm:risk:${token}`,
+    holders: (token: string) => `${prefix}rm:holders:${token}`,
     launch: (token: string) => `${prefix}rm:launch:${token}`,
     trades: (token: string) => `${prefix}rm:trades:${token}`,
     buckets: (token: string) => `${prefix}rm:buckets:${token}`,

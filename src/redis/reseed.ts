@@ -25,6 +25,8 @@ export async function reseedReadModel(redis: Redis, keys: RedisKeys, limits: Red
   for (const [token, t] of dump.tokens) {
     multi.zadd(keys.tokens, now, token)
     if (t.price) multi.set(keys.price(token), t.price, 'EX', limits.ttlSec)
+    if (t.risk) multi.set(keys.risk(token), t.risk, 'EX', limits.ttlSec)
+    if (t.holders) multi.set(keys.holders(token), t.holders, 'EX', limits.ttlSec)
     if (t.launch) multi.set(keys.launch(token), t.launch, 'EX', limits.ttlSec)
     const trades = t.trades.slice(-limits.tradesPerToken).reverse()
     if (trades.length > 0) multi.rpush(keys.trades(token), ...trades).expire(keys.trades(token), limits.ttlSec)

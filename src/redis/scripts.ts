@@ -9,8 +9,8 @@ const scripts = {
    * One block's commit: the read model's changes and the channels' publications, together.
    * ARGV: prefix, epoch, commit number ('' for a plain publish, not counted), fencing token ('' when
    * not leading), history size, ttl (s), recent launches kept, trades kept per token, publication count
-   * N, N × (channel, wire text), then 4-field ops (op, a, b, text): the read model's (`price`, `launch`,
-   * `trade`, `bucket`, their removals) and the indexer's (`row`/`unrow` table key, `record` number,
+   * N, N × (channel, wire text), then 4-field ops (op, a, b, text): the read model's (`price`, `risk`,
+   * `holders`, `launch`, `trade`, `bucket`, their removals) and the indexer's (`row`/`unrow` table key, `record` number,
    * `dropAbove`/`finalize` number, `checkpoint`). Replies: the seqs given to the publications; `DUP`
    * for a commit already applied (a retry after a lost reply); an `EPOCH` error when the epoch is not
    * the caller's (Redis restarted empty); a `FENCED` error when another indexer leads.
@@ -44,8 +44,8 @@ end
 local i = 10 + 2 * pubs
 while i <= #ARGV do
   local op, token, num, text = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  if op == 'price' then
-    redis.call('SET', rm .. 'price:' .. token, text, 'EX', ttl)
+  if op == 'price' or op == 'risk' or op == 'holders' then
+    redis.call('SET', rm .. op .. ':' .. token, text, 'EX', ttl)
     redis.call('ZADD', rm .. 'tokens', now, token)
   elseif op == 'launch' then
     redis.call('LPUSH', rm .. 'recent', text)
@@ -54,7 +54,7 @@ while i <= #ARGV do
     redis.call('ZADD', rm .. 'tokens', now, token)
   elseif op == 'unlaunch' then
     redis.call('LREM', rm .. 'recent', 0, text)
-    redis.call('DEL', rm .. 'launch:' .. token, rm .. 'price:' .. token)
+    redis.call('DEL', rm .. 'launch:' .. token, rm .. 'price:' .. token, rm .. 'risk:' .. token, rm .. 'holders:' .. token)
   elseif op == 'trade' then
     redis.call('LPUSH', rm .. 'trades:' .. token, text)
     redis.call('LTRIM', rm .. 'trades:' .. token, 0, kept - 1)
@@ -95,25 +95,26 @@ end
 return seqs`,
   },
   /**
-   * Price items with the seq of \`prices\` they reflect. ARGV: prefix, then tokens (none: every token).
-   * Reply: seq, then the JSON texts of the known ones; a \`NOEPOCH\` error while the bus has no epoch
-   * (Redis emptied and the indexer has not re-seeded it yet).
+   * Per-token items (price or risk) with the seq of their channel. ARGV: prefix, channel (\`prices\` or
+   * \`risk\`), item key (\`price\` or \`risk\`), then tokens (none: every token). Reply: seq, then the
+   * JSON texts of the known ones; a \`NOEPOCH\` error while the bus has no epoch (Redis emptied and the
+   * indexer has not re-seeded it yet).
    */
-  cmwsPrices: {
+  cmwsPerToken: {
     keys: 0,
     lua: `
-local p = ARGV[1]
+local p, channel, item = ARGV[1], ARGV[2], ARGV[3]
 if not redis.call('GET', p .. 'epoch') then return redis.error_reply('NOEPOCH the bus has no epoch') end
-local out = { tonumber(redis.call('GET', p .. 'seq:prices') or '0') }
+local out = { tonumber(redis.call('GET', p .. 'seq:' .. channel) or '0') }
 local tokens = {}
-if #ARGV > 1 then
-  for i = 2, #ARGV do tokens[#tokens + 1] = ARGV[i] end
+if #ARGV > 3 then
+  for i = 4, #ARGV do tokens[#tokens + 1] = ARGV[i] end
 else
   tokens = redis.call('ZRANGE', p .. 'rm:tokens', 0, -1)
 end
 for i = 1, #tokens, 500 do
   local keys = {}
-  for j = i, math.min(i + 499, #tokens) do keys[#keys + 1] = p .. 'rm:price:' .. tokens[j] end
+  for j = i, math.min(i + 499, #tokens) do keys[#keys + 1] = p .. 'rm:' .. item .. ':' .. tokens[j] end
   for _, v in ipairs(redis.call('MGET', unpack(keys))) do
     if v then out[#out + 1] = v end
   end
@@ -199,7 +200,7 @@ const defined = new WeakSet<Redis>()
  * Runs one of our scripts on `redis` (defining them on first use).
  *
  * @example
- * const [seq, ...prices] = (await runScript(redis, 'cmwsPrices', [], ['cmws:'])) as [number, ...string[]]
+ * const [seq, ...prices] = (await runScript(redis, 'cmwsPerToken', [], ['cmws:', 'prices', 'price'])) as [number, ...string[]]
  */
 export async function runScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
   if (!defined.has(redis)) {

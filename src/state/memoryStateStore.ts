@@ -9,7 +9,7 @@ export type StateDump = {
   tokens: Map<string, TokenState>
 }
 
-type TokenState = { price?: string; launch?: string; trades: string[]; buckets: Map<number, string> }
+type TokenState = { price?: string; risk?: string; holders?: string; launch?: string; trades: string[]; buckets: Map<number, string> }
 
 export type MemoryStateStore = StateStore & {
   /** Applies one block's changes (synchronously: the memory ledger's atomic step). */
@@ -47,11 +47,22 @@ export function createMemoryStateStore({ recentLimit, tradesPerToken = 200, seqO
     return t
   }
 
+  /** One text per requested token that has it (`'*'`: every token). */
+  function texts(requested: readonly string[] | '*', pick: (t: TokenState) => string | undefined): string[] {
+    const list = requested === '*' ? tokens.values() : requested.map((a) => tokens.get(a))
+    const items: string[] = []
+    for (const t of list) {
+      const text = t && pick(t)
+      if (text) items.push(text)
+    }
+    return items
+  }
+
   function apply(delta: StateDelta): void {
     for (const { token: a, json } of delta.unlaunches) {
       recent = recent.filter((r) => r !== json)
       const t = tokens.get(a)
-      if (t) t.launch = t.price = undefined
+      if (t) t.launch = t.price = t.risk = t.holders = undefined
     }
     for (const { token: a, json } of delta.untrades) {
       const t = tokens.get(a)
@@ -68,6 +79,8 @@ export function createMemoryStateStore({ recentLimit, tradesPerToken = 200, seqO
       if (list.length > tradesPerToken) list.splice(0, list.length - tradesPerToken)
     }
     for (const { token: a, json } of delta.prices) token(a).price = json
+    for (const { token: a, json } of delta.risk) token(a).risk = json
+    for (const { token: a, json } of delta.holders) token(a).holders = json
     for (const { token: a, minute, json } of delta.buckets) token(a).buckets.set(minute, json)
     for (const { token: a, minute } of delta.unbuckets) tokens.get(a)?.buckets.delete(minute)
   }
@@ -75,10 +88,13 @@ export function createMemoryStateStore({ recentLimit, tradesPerToken = 200, seqO
   return {
     apply,
     async prices(requested) {
-      const list = requested === '*' ? tokens.values() : requested.map((a) => tokens.get(a))
-      const items: string[] = []
-      for (const t of list) if (t?.price) items.push(t.price)
-      return { seq: seqOf('prices'), items }
+      return { seq: seqOf('prices'), items: texts(requested, (t) => t.price) }
+    },
+    async risk(requested) {
+      return { seq: seqOf('risk'), items: texts(requested, (t) => t.risk) }
+    },
+    async holders(address) {
+      return tokens.get(address)?.holders ?? null
     },
     async recentTokens(limit) {
       return { seq: seqOf('tokens'), items: recent.slice(0, limit) }

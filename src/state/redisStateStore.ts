@@ -30,16 +30,19 @@ export function createRedisStateStore(redis: RedisConnection): StateStore {
     guarded(redis, 'the read model', fn).catch((err: unknown) => {
       throw err instanceof Error && err.message.startsWith('NOEPOCH') ? unavailable('the read model (being re-seeded)', err) : err
     })
+  /** A channel's per-token items with its seq, in one script step. */
+  async function perToken(channel: 'prices' | 'risk', item: 'price' | 'risk', tokens: readonly string[] | '*') {
+    const reply = (await runScript(command(), 'cmwsPerToken', [], [keys.prefix, channel, item, ...(tokens === '*' ? [] : tokens)])) as [number, ...string[]]
+    return { seq: Number(reply[0]), items: reply.slice(1) as string[] }
+  }
   const notSeeded = () => {
     throw new Error('NOEPOCH the bus has no epoch')
   }
 
   return {
-    prices: (tokens) =>
-      read(async () => {
-        const reply = (await runScript(command(), 'cmwsPrices', [], [keys.prefix, ...(tokens === '*' ? [] : tokens)])) as [number, ...string[]]
-        return { seq: Number(reply[0]), items: reply.slice(1) as string[] }
-      }),
+    prices: (tokens) => read(() => perToken('prices', 'price', tokens)),
+    risk: (tokens) => read(() => perToken('risk', 'risk', tokens)),
+    holders: (address) => read(() => command().get(keys.holders(address))),
     recentTokens: (limit) =>
       read(async () => {
         const [epoch, seq, items] = await exec(command().multi().get(keys.epoch).get(keys.seq('tokens')).lrange(keys.recent, 0, Math.max(limit, 1) - 1))

@@ -23,6 +23,10 @@ export type StateStore = {
   trades(address: string, limit: number): Promise<string[]>
   /** OHLCV candles of a token, oldest first; null for a token without market history. */
   candles(address: string, interval: CandleInterval): Promise<Candle[] | null>
+  /** Current risk items of the requested tokens that are known (`'*'`: every token), with the `risk` seq. */
+  risk(tokens: readonly string[] | '*'): Promise<Snapshot>
+  /** A launched token's largest holders (`HolderRow[]` JSON), if it is tracked. */
+  holders(address: string): Promise<string | null>
 }
 
 /** A keyed item text: a token's item on one of the read model's lists. */
@@ -34,8 +38,12 @@ export type TokenText = { token: string; json: string }
  */
 export type StateDelta = {
   prices: TokenText[]
+  /** Risk items (`risk` channel): each replaces the token's previous one. */
+  risk: TokenText[]
+  /** A token's largest holders (`HolderRow[]` JSON), replacing the previous list. */
+  holders: TokenText[]
   launches: TokenText[]
-  /** Launches retracted by a reorg: off the recent list, with their launch and price records. */
+  /** Launches retracted by a reorg: off the recent list, with their launch, price, risk and holder records. */
   unlaunches: TokenText[]
   trades: TokenText[]
   untrades: TokenText[]
@@ -46,7 +54,7 @@ export type StateDelta = {
 }
 
 export function emptyDelta(): StateDelta {
-  return { prices: [], launches: [], unlaunches: [], trades: [], untrades: [], buckets: [], unbuckets: [] }
+  return { prices: [], risk: [], holders: [], launches: [], unlaunches: [], trades: [], untrades: [], buckets: [], unbuckets: [] }
 }
 
 export function isEmptyDelta(delta: StateDelta): boolean {

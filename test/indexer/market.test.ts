@@ -79,10 +79,13 @@ describe('prices', () => {
   })
 })
 
+/** The market's alert types (`risk` alerts have their own tests: test/indexer/launchRisk.test.ts). */
+const MARKET_ALERTS = ['price', 'volume', 'whale', 'rug']
+
 describe('alerts', () => {
   it('sends exactly one whale alert, with the trade value, for a whale buy', async () => {
     const { token } = await launch('100000')
-    const c = await subscribed('alerts', { tokens: [token] })
+    const c = await subscribed('alerts', { types: MARKET_ALERTS, tokens: [token] })
     await devnet.actions.buy({ wallet: trader(), token, amountCore: parseEther('1') })
     const whale = await devnet.actions.buy({ wallet: trader(), token, amountCore: parseEther('150') })
     const message = await c.next(isData, 15_000)
@@ -112,7 +115,7 @@ describe('alerts', () => {
 
   it('sends one price alert for a 30 % pump within the window', async () => {
     const { token } = await launch('1000')
-    const c = await subscribed('alerts', { tokens: [token] })
+    const c = await subscribed('alerts', { types: MARKET_ALERTS, tokens: [token] })
     for (let i = 0; i < 6; i++) await devnet.actions.buy({ wallet: trader(), token, amountCore: parseEther('25') })
     const sentinel = await devnet.actions.removeLiquidity({ wallet: creator(), token, percent: 95 })
     const price = itemsOf(await c.next(isData, 15_000))
@@ -124,7 +127,7 @@ describe('alerts', () => {
 
   it('sends no alert for normal trading', async () => {
     const { token } = await launch('1000')
-    const c = await subscribed('alerts', { tokens: [token] })
+    const c = await subscribed('alerts', { types: MARKET_ALERTS, tokens: [token] })
     for (let i = 0; i < 4; i++) {
       const { amountOut } = await devnet.actions.buy({ wallet: trader(), token, amountCore: parseEther('1') })
       await devnet.actions.sell({ wallet: trader(), token, amountTokens: amountOut / 2n })
@@ -174,7 +177,7 @@ describe('HTTP', () => {
     const known = (JSON.parse((await server.app.state.recentTokens(1)).items[0]!) as { address: string }).address
     expect(await get(`/tokens/${known}/candles?interval=2m`)).toMatchObject({ status: 400, body: { error: { code: 'invalid_params', message: 'interval must be 1m, 5m or 1h' } } })
     expect(await get(`/tokens/${known}/trades?limit=0`)).toMatchObject({ status: 400 })
-    expect(await get(`/tokens/${known}/holders`)).toMatchObject({ status: 404 })
+    expect(await get(`/tokens/${known}/owners`)).toMatchObject({ status: 404 })
   })
 })
 

@@ -59,6 +59,8 @@ describe('tokens channel', () => {
         txHash: receipt.transactionHash,
         dex: 'CoreMemeSwap',
         decimals: 18,
+        initialLiquidityUsd: expect.any(Number),
+        risk: expect.objectContaining({ blockNumber: Number(receipt.blockNumber), devHeldPercent: expect.any(Number) }),
       },
     ])
     const second = await launch(1)

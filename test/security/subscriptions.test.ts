@@ -83,9 +83,9 @@ describe('list lengths in one message', () => {
   it('refuses more `types` entries than there are alert types with too_many_tokens', async () => {
     server = await startTestServer()
     const c = await client(server.url)
-    c.send({ type: 'subscribe', channel: 'alerts', params: { types: ['price', 'volume', 'whale', 'rug', '*', 'price'] } })
+    c.send({ type: 'subscribe', channel: 'alerts', params: { types: ['price', 'volume', 'whale', 'rug', 'risk', '*', 'price'] } })
     expect(await c.next()).toEqual({ type: 'error', code: 'too_many_tokens', message: expect.stringContaining('types') })
-    c.send({ type: 'unsubscribe', channel: 'alerts', params: { types: ['price', 'price', 'price', 'price', 'price', 'price'] } })
+    c.send({ type: 'unsubscribe', channel: 'alerts', params: { types: ['price', 'price', 'price', 'price', 'price', 'price', 'price'] } })
     expect(await c.next()).toMatchObject({ type: 'error', code: 'too_many_tokens' })
     expect(server.gateway.hub.subscriberCount('alerts')).toBe(0)
   })
