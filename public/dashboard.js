@@ -290,7 +290,7 @@ const onData = {
       show(item.address, (item.timestamp ?? 0) * 1000)
       if (item.risk && !state.risk.has(item.address)) state.risk.set(item.address, item.risk)
     }
-    followLaunchRisk()
+    scheduleWatch()
     touch('tokens')
   },
   risk(event) {
@@ -309,17 +309,6 @@ const onData = {
     alerts.apply(event)
     touch('alerts')
   },
-}
-
-/** `risk` follows the listed launches: new ones added, those no longer listed removed. */
-function followLaunchRisk() {
-  const listed = new Set(launches.items().map((t) => t.address))
-  const added = [...listed].filter((a) => !state.riskWatched.has(a))
-  const removed = [...state.riskWatched].filter((a) => !listed.has(a))
-  if (removed.length > 0) void client.unsubscribe('risk', { tokens: removed })
-  if (added.length > 0) follow('risk', { tokens: added })
-  for (const a of removed) state.risk.delete(a)
-  state.riskWatched = listed
 }
 
 /** Items a reorg retracted: trades and launches by transaction, alerts by id (or their transaction). */
@@ -404,6 +393,7 @@ function scheduleWatch() {
 /** `prices` (and, free tier, `trades`) follow the tokens shown: the new ones are added, the evicted ones removed. */
 function syncWatched() {
   watchTimer = 0
+  syncLaunchRisk()
   const added = [...state.rows.keys()].filter((a) => !state.watched.has(a))
   const removed = [...state.watched].filter((a) => !state.rows.has(a))
   if (added.length + removed.length === 0) return
@@ -413,6 +403,17 @@ function syncWatched() {
   }
   state.watched = new Set(state.rows.keys())
   lastWatchAt = Date.now()
+}
+
+/** `risk` follows the listed launches (batched with the other watch changes): new ones added, gone ones removed. */
+function syncLaunchRisk() {
+  const listed = new Set(launches.items().map((t) => t.address))
+  const added = [...listed].filter((a) => !state.riskWatched.has(a))
+  const removed = [...state.riskWatched].filter((a) => !listed.has(a))
+  if (removed.length > 0) void client.unsubscribe('risk', { tokens: removed })
+  if (added.length > 0) follow('risk', { tokens: added })
+  for (const a of removed) state.risk.delete(a)
+  state.riskWatched = listed
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
  * the whole message.
  */
 import type { AlertItem, PriceItem, TradeItem } from '../../src/protocol/items.js'
+import { mulberry32 } from '../../src/devnet/random.js'
 
 /** Digits-only addresses are valid EIP-55 (no letters to checksum), so every server sees the same text. */
 const address = (n: number) => `0x${String(n).padStart(4, '0').repeat(10)}`
@@ -20,17 +21,8 @@ const FIREHOSE_TOKEN = address(9999)
 
 export type Stamp = { sentAt: number; k: number; m: 0 | 1 }
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG: the devnet's mulberry32. */
+export const prng = mulberry32
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits))
 const hex64 = (n: number) => `0x${n.toString(16).padStart(64, '0')}`

@@ -53,8 +53,8 @@ const SUPPLIES = [1_000_000, 100_000_000, 1_000_000_000, 1_000_000_000_000]
 const DETAIL_SALT = 0x6a1d3c5b
 
 /**
- * A launch: the classic draws (name, creator, supply, liquidity) from `rng`, in the order they have
- * always been drawn, so a seed keeps its names; the scenario's own draws from `detail`.
+ * A launch: the market's draws (name, creator, supply, liquidity) from `rng`, in their old order;
+ * the scenario's own draws (insiders, taxes, snipers, bundle) from `detail`.
  */
 function planLaunch(rng: Random, detail: Random, launch: number, walletCount: number, scenario: LaunchScenario): LaunchDecision {
   const adjective = rng.pick(ADJECTIVES)
