@@ -240,7 +240,7 @@ export function forgetIdle(state: IndexerState, settings: RiskSettings, now: num
   const { store } = state
   for (const [token, tracked] of [...store.tables.tracked]) {
     if (now - tracked.lastActive <= settings.idleSeconds) continue
-    const contracts = [token, ...[...store.tables.lpOf].filter(([, t]) => t === token).map(([pair]) => pair)]
+    const contracts = [token, ...(store.get('pairsOf', token) ?? []).filter((pair) => store.get('lpOf', pair) === token)]
     for (const contract of contracts) {
       for (const holder of [...(state.holdings.get(contract)?.keys() ?? [])]) store.remove('balances', balanceKey(contract, holder))
       if (contract !== token) store.remove('lpOf', contract)
