@@ -1,4 +1,5 @@
-import { getAddress, type Address, type Hash } from 'viem'
+import { pino } from 'pino'
+import { getAddress, type Address, type Hash, type PublicClient } from 'viem'
 import { describe, expect, it } from 'vitest'
 import type { AlertThresholds } from '../alerts/rules.js'
 import type { BlockEvent, DecodedLog, LogMeta, TransferRecord } from '../chain/events.js'
@@ -9,7 +10,7 @@ import type { TokenMeta } from '../market/book.js'
 import type { RiskInputs } from './blockRisk.js'
 import { holderRows } from './figures.js'
 import { DEAD, ZERO } from './holdings.js'
-import { dueSellChecks } from './reader.js'
+import { dueSellChecks, riskReader } from './reader.js'
 import { followedContracts } from './tracking.js'
 
 const addr = (n: number) => getAddress(`0x${n.toString(16).padStart(40, '0')}`)
@@ -232,6 +233,20 @@ describe('launch risk from the chain', () => {
     const restored = loadState(dumpState(c.state))
     expect([...restored.holdings.get(TOKEN)!].sort()).toEqual([...c.state.holdings.get(TOKEN)!].sort())
     expect(restored.store.get('sellChecks', TOKEN)).toEqual({ honeypot: false, block: 13 })
+  })
+
+  it('makes no sell check on a block replayed far behind the head, and checks at the head', async () => {
+    const { c } = launchScenario()
+    // Only which calls are made matters here: the node answers every simulated transfer with `true`.
+    const asked: bigint[] = []
+    let head = 1000n
+    const client = { call: async ({ blockNumber }: { blockNumber: bigint }) => (asked.push(blockNumber), { data: `0x${'1'.padStart(64, '0')}` }) } as unknown as PublicClient
+    const reader = riskReader({ chain: () => ({ client, transferHistory: async () => [], status: () => ({ head }) }), historyBlocks: 100, sellCheckBlocks: 20, sellChecksPerBlock: 8, logger: pino({ level: 'silent' }) })
+    expect((await reader.read(c.state, block(13, []), options.quotes)).sellChecks).toEqual(new Map())
+    expect(asked).toEqual([])
+    head = 33n
+    expect((await reader.read(c.state, block(13, []), options.quotes)).sellChecks).toEqual(new Map([[TOKEN, false]]))
+    expect(asked).toEqual([13n])
   })
 
   it('forgets a token idle for longer than the tracking window', () => {

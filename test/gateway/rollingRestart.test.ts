@@ -386,7 +386,7 @@ const skip = process.env['TEST_BUS'] === 'redis'
 beforeAll(async () => {
   if (skip) return
   ;[devnet, redis] = await Promise.all([startDevnet(), startTestRedis()])
-  const startBlock = (await devnet.wallets[0]!.client.getBlockNumber()) + 1n
+  const startBlock = (await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 })) + 1n
   indexer = await startServerProcess({ ROLE: 'indexer', REDIS_URL: redis.url, REDIS_PREFIX: PREFIX, CORE_NETWORK: 'devnet', DEVNET_FILE: devnet.deploymentFile, CHECKPOINT_FILE: `${devnet.dir}/checkpoint-rolling.json`, START_BLOCK: String(startBlock) })
   processes.push(indexer)
   const launched = await devnet.actions.launchToken({ wallet: devnet.wallets[0]!, name: 'Rolling', symbol: 'ROLL', supply: parseEther('1000000'), liquidityCore: parseEther('1000'), liquidityTokens: parseEther('500000') })

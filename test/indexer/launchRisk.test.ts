@@ -48,9 +48,11 @@ async function riskAt(token: Address, block: bigint): Promise<RiskItem> {
   await expect
     .poll(
       async () => {
+        // Processed first, then the figures: they are committed before the block counts as processed.
+        const processed = (await chainProcessed()) ?? 0
         const texts = (await server.app.state.risk([token])).items
         item = texts[0] ? (JSON.parse(texts[0]) as RiskItem) : undefined
-        return ((await chainProcessed()) ?? 0) >= Number(block) && item !== undefined
+        return processed >= Number(block) && item !== undefined
       },
       { timeout: 20_000 },
     )
@@ -131,7 +133,7 @@ describe('launch risk, against the chain', () => {
     const got = await devnet.actions.balanceOf(token, w(6).address)
     await devnet.actions.sell({ wallet: w(6), token, percent: 50 })
     await mineBlock()
-    const head = await w(0).client.getBlockNumber()
+    const head = await w(0).client.getBlockNumber({ cacheTime: 0 })
     const risk = await riskAt(token, head)
     expect(risk.buyTaxPercent).toBe(Number(((bought.amountOut - got) * 10_000n) / bought.amountOut) / 100)
     expect(risk.buyTaxPercent).toBeCloseTo(5, 1)
@@ -143,7 +145,7 @@ describe('launch risk, against the chain', () => {
     const alerts = await subscribe(server.url, 'alerts', { types: ['risk'] }, open)
     const { token } = await devnet.actions.launchToken({ wallet: w(0), name: 'Sticky', symbol: `HNY${++launches}`, supply: parseEther('1000000'), liquidityCore: parseEther('100'), liquidityTokens: parseEther('600000'), kind: 'honeypot', snipes: [{ wallet: w(1), amountCore: parseEther('1') }] })
     await mineBlock()
-    const risk = await riskAt(token, await w(0).client.getBlockNumber())
+    const risk = await riskAt(token, await w(0).client.getBlockNumber({ cacheTime: 0 }))
     expect(risk.honeypot).toBe(true)
     const alert = (await alerts.next((m) => isData(m) && (m['data'] as { alerts: AlertItem[] }).alerts.some((a) => a.tokenAddress === token)))['data'] as { alerts: AlertItem[] }
     expect(alert.alerts.find((a) => a.tokenAddress === token)).toMatchObject({ type: 'risk', severity: 'critical', data: { reason: 'honeypot' } })
@@ -159,7 +161,7 @@ describe('launch risk, against the chain', () => {
     const lpBefore = await devnet.actions.balanceOf(kept.pair, w(0).address)
     const removed = await devnet.actions.removeLiquidity({ wallet: w(0), token: kept.token, percent: 80 })
     await mineBlock()
-    const head = await w(0).client.getBlockNumber()
+    const head = await w(0).client.getBlockNumber({ cacheTime: 0 })
     for (const [launched, burnedTo] of [[burned, DEAD_ADDRESS], [kept, null]] as const) {
       const risk = await riskAt(launched.token, head)
       const at = BigInt(risk.blockNumber)
@@ -174,5 +176,41 @@ describe('launch risk, against the chain', () => {
     }
     const pulled = (await alerts.next((m) => isData(m) && (m['data'] as { alerts: AlertItem[] }).alerts.some((a) => a.tokenAddress === kept.token)))['data'] as { alerts: AlertItem[] }
     expect(pulled.alerts.find((a) => a.tokenAddress === kept.token)).toMatchObject({ type: 'risk', data: { reason: 'lp_pulled', percent: percentOf(removed.liquidity, lpBefore) } })
+  })
+
+  it('puts the figures of a launch back after a reorg, and re-sends them on risk', async () => {
+    const launched = await devnet.actions.launchToken({ wallet: w(0), name: 'Forked', symbol: `FRK${++launches}`, supply: parseEther('1000000'), liquidityCore: parseEther('50'), liquidityTokens: parseEther('600000'), snipes: [{ wallet: w(1), amountCore: parseEther('1') }] })
+    const { token, pair } = launched
+    await mineBlock()
+    const forkedAt = await w(0).client.getBlockNumber({ cacheTime: 0 })
+    const before = await riskAt(token, forkedAt)
+    const risk = await subscribe(server.url, 'risk', { tokens: [token] }, open)
+    const snapshot = await w(0).client.request({ method: 'evm_snapshot' as never, params: [] as never })
+
+    // On the branch that will be dropped: the creator hands tokens to a wallet, sells, and burns the LP.
+    await devnet.actions.transfer({ wallet: w(0), token, to: w(6).address, amount: parseEther('100000') })
+    await devnet.actions.sell({ wallet: w(0), token, percent: 50 })
+    await devnet.actions.burnLp({ wallet: w(0), token, percent: 100 })
+    await mineBlock()
+    const orphanHead = await w(0).client.getBlockNumber({ cacheTime: 0 })
+    const orphaned = await riskAt(token, orphanHead)
+    expect(orphaned.devHeldPercent).toBeLessThan(before.devHeldPercent!)
+    expect(orphaned.insiders!.count).toBe(before.insiders!.count + 1)
+    expect(orphaned.lp!.burnedPercent).toBeGreaterThan(99)
+
+    await w(0).client.request({ method: 'evm_revert' as never, params: [snapshot] as never })
+    await w(0).client.request({ method: 'anvil_mine' as never, params: [`0x${(orphanHead - forkedAt + 2n).toString(16)}`, '0x1'] as never }) // a longer branch of empty blocks
+    const newHead = await w(0).client.getBlockNumber({ cacheTime: 0 })
+    const resent = (await risk.next((m) => isData(m) && !m['snapshot'] && (m['data'] as { risk: RiskItem[] }).risk.some((r) => r.tokenAddress === token && r.blockNumber === before.blockNumber), 20_000))['data'] as { risk: RiskItem[] }
+    const { timestamp: _t, ...figures } = before
+    expect(resent.risk.find((r) => r.tokenAddress === token)).toMatchObject(figures)
+    const restored = await riskAt(token, newHead)
+    expect(restored).toMatchObject(figures)
+    // And they are the chain's: the creator's share and the LP as they stand on the new branch.
+    const [supply, dead, creator] = await Promise.all([read(pair, 'totalSupply', newHead), read(pair, 'balanceOf', newHead, DEAD_ADDRESS), read(pair, 'balanceOf', newHead, w(0).address)])
+    expect(restored.devHeldPercent).toBe(await shareOf(token, [w(0).address], newHead))
+    expect(restored.lp).toMatchObject({ burnedPercent: percentOf(dead, supply), creatorPercent: percentOf(creator, supply) })
+    const holders = (await (await fetch(`http://127.0.0.1:${server.port}/tokens/${token}/holders?limit=100`)).json()) as { holders: { address: string }[] }
+    expect(holders.holders.map((h) => h.address)).not.toContain(w(6).address)
   })
 })

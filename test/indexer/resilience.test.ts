@@ -46,7 +46,7 @@ async function collect(next: () => Promise<Received>, expected: readonly string[
 
 /** A server with its own checkpoint that starts at the next block (nothing older is replayed). */
 async function serverEnv(extra: Record<string, string> = {}) {
-  const next = (await devnet.wallets[0]!.client.getBlockNumber()) + 1n
+  const next = (await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 })) + 1n
   return { CORE_NETWORK: 'devnet', DEVNET_FILE: devnet.deploymentFile, CHECKPOINT_FILE: `${devnet.dir}/checkpoint-${next}.json`, START_BLOCK: String(next), ...extra }
 }
 
@@ -143,7 +143,7 @@ describe('market state across a restart', () => {
       await devnet.actions.sell({ wallet: devnet.wallets[1]!, token: fresh, amountTokens: amountOut })
       restarted = await startTestServer(envB)
       await trade('1')
-      const head = Number(await devnet.wallets[0]!.client.getBlockNumber())
+      const head = Number(await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 }))
       await expect.poll(() => processed(steady), { timeout: 15_000 }).toBeGreaterThanOrEqual(head)
       await expect.poll(() => processed(restarted), { timeout: 15_000 }).toBeGreaterThanOrEqual(head)
       const a = JSON.parse((await steady.app.state.prices([fresh])).items[0]!) as Record<string, unknown>
@@ -165,7 +165,7 @@ describe('warm restart', () => {
     let server = await startTestServer(env)
     try {
       await devnet.actions.buy({ wallet: devnet.wallets[1]!, token: warm, amountCore: parseEther('4') })
-      const head = Number(await devnet.wallets[0]!.client.getBlockNumber())
+      const head = Number(await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 }))
       const chain = async (s: TestServer) => ((await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as { chain: { processed: number; start: string } }).chain
       await expect.poll(async () => (await chain(server)).processed, { timeout: 15_000 }).toBeGreaterThanOrEqual(head)
       expect((await chain(server)).start).toBe('cold')

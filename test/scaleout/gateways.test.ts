@@ -72,7 +72,7 @@ async function busSeq(channel: string): Promise<number> {
 
 /** Waits until the indexer has committed every block up to the chain's head. */
 async function indexed(): Promise<void> {
-  const head = Number(await devnet.wallets[0]!.client.getBlockNumber())
+  const head = Number(await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 }))
   await waitFor(async () => ((await indexer.health())['chain'] as { processed: number }).processed >= head, { timeoutMs: 20_000, message: `indexer processed block ${head}` })
 }
 
@@ -103,7 +103,7 @@ beforeAll(async () => {
   // Started now, checked by the first test: they exit on their own.
   withoutRedis = Promise.all([runToExit({ ROLE: 'gateway', REDIS_URL: '' }), runToExit({ ROLE: 'indexer', REDIS_URL: '' })])
   ;[devnet, redis] = await Promise.all([startDevnet(), startTestRedis()])
-  const startBlock = (await devnet.wallets[0]!.client.getBlockNumber()) + 1n
+  const startBlock = (await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 })) + 1n
   indexer = await startServerProcess({ ROLE: 'indexer', REDIS_URL: redis.url, REDIS_PREFIX: PREFIX, CORE_NETWORK: 'devnet', DEVNET_FILE: devnet.deploymentFile, CHECKPOINT_FILE: `${devnet.dir}/checkpoint-scaleout.json`, START_BLOCK: String(startBlock) })
   processes.push(indexer)
   const launched = await devnet.actions.launchToken({ wallet: devnet.wallets[0]!, name: 'Scaled', symbol: 'SCL', supply: parseEther('1000000'), liquidityCore: parseEther('1000'), liquidityTokens: parseEther('500000') })
@@ -140,7 +140,7 @@ describe('roles', () => {
 
     const epoch = (await rc().get(`${PREFIX}epoch`))!
     expect(epoch).toEqual(expect.any(String))
-    const head = Number(await devnet.wallets[0]!.client.getBlockNumber())
+    const head = Number(await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 }))
     const health = await indexer.health()
     expect(health).toMatchObject({ status: 'ok', connections: 0, role: 'indexer', bus: { kind: 'redis', connected: true, epoch } })
     expect(health['chain']).toMatchObject({ network: 'devnet', head, processed: head })

@@ -34,7 +34,7 @@ beforeAll(async () => {
   )
   devnet = await startDevnet()
   ;({ token } = await devnet.actions.launchToken({ wallet: devnet.wallets[0]!, name: 'Scaled', symbol: 'SCL', supply: parseEther('1000000'), liquidityCore: parseEther('1000'), liquidityTokens: parseEther('500000') }))
-  const next = (await devnet.wallets[0]!.client.getBlockNumber()) + 1n
+  const next = (await devnet.wallets[0]!.client.getBlockNumber({ cacheTime: 0 })) + 1n
   ;[wsPort, indexerPort] = [await freePort(), await freePort()]
   pm2 = createPm2Home()
   await pm2.start({
