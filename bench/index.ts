@@ -202,7 +202,14 @@ function stepRecord(name: string, kind: ServerKind, steps: Awaited<ReturnType<ty
 
 const stepOptions: StepOptions = { ...plan.steps, maxRssBytes }
 
+/** The servers under test run the build, as `npm start` does: build it from the sources first. */
+function build(): void {
+  log('building dist/ (tsc -p tsconfig.build.json)…')
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+}
+
 async function main(): Promise<void> {
+  build()
   if (soakMinutes !== null) {
     await runSoak({ minutes: soakMinutes, clients: 100, log, machine: machine() })
     return

@@ -16,10 +16,10 @@ export type Client = {
   readonly ip: string
   /** Effective params per subscribed channel. */
   readonly subs: Map<Channel, ChannelParams[Channel]>
-  /** Newest seq delivered per channel, so replay and live delivery never repeat a message. */
-  readonly lastSeq: Map<Channel, number>
-  /** Frames held back per channel while a snapshot or replay is being sent (`depth`: holds not yet released). */
-  readonly held: Map<Channel, { depth: number; frames: Frame[] }>
+  /** Newest seq delivered per channel (0: none), so replay and live delivery never repeat a message. */
+  readonly lastSeq: Record<Channel, number>
+  /** Frames held back per channel while a snapshot or replay is being sent (`depth`: holds not yet released); null until the first hold. */
+  held: Map<Channel, { depth: number; frames: Frame[] }> | null
   /** The single send path: queued, coalesced and capped per client. */
   readonly outbox: Outbox
   /** Messages per minute this client may send. */
@@ -42,6 +42,12 @@ export type Client = {
 
 export type ClientInit = { id: string; ws: WebSocket; ip: string; outbox: Outbox; limiter: RateLimiter }
 
+/** The queue of a client with nothing to handle (one settled promise shared by all). */
+const IDLE = Promise.resolve()
+
+/** Every channel at seq 0, in one object shape for all clients. */
+const noSeqs = (): Record<Channel, number> => ({ prices: 0, tokens: 0, trades: 0, alerts: 0, risk: 0 })
+
 export function createClient({ id, ws, ip, outbox, limiter }: ClientInit): Client {
   return {
     id,
@@ -52,11 +58,11 @@ export function createClient({ id, ws, ip, outbox, limiter }: ClientInit): Clien
     tier: 'free',
     expiresAt: null,
     subs: new Map(),
-    lastSeq: new Map(),
-    held: new Map(),
+    lastSeq: noSeqs(),
+    held: null,
     closing: false,
     alive: true,
-    queue: Promise.resolve(),
+    queue: IDLE,
   }
 }
 
@@ -78,7 +84,7 @@ export function sendJson(client: Client, message: ServerMessage, channel?: Chann
  * skipped if the client already has that seq.
  */
 export function deliver(client: Client, channel: Channel, frame: Frame): void {
-  const held = client.held.size === 0 ? undefined : client.held.get(channel)
+  const held = client.held === null || client.held.size === 0 ? undefined : client.held.get(channel)
   if (held) {
     held.frames.push(frame)
     return
@@ -88,21 +94,21 @@ export function deliver(client: Client, channel: Channel, frame: Frame): void {
 
 /** Sends a channel frame unless the client already has its seq (live delivery and replay alike). */
 export function sendInOrder(client: Client, channel: Channel, frame: Frame): void {
-  if (frame.seq <= (client.lastSeq.get(channel) ?? 0)) return
-  client.lastSeq.set(channel, frame.seq)
+  if (frame.seq <= client.lastSeq[channel]) return
+  client.lastSeq[channel] = frame.seq
   client.outbox.sendFrame(channel, frame)
 }
 
 /** Starts holding live frames for a channel (before a snapshot or a replay); holds nest. */
 export function hold(client: Client, channel: Channel): void {
-  const held = client.held.get(channel)
+  const held = (client.held ??= new Map()).get(channel)
   if (held) held.depth++
   else client.held.set(channel, { depth: 1, frames: [] })
 }
 
 /** Sends the held frames up to `seq` now, in order, and keeps holding the newer ones. */
 export function flushHeld(client: Client, channel: Channel, seq: number): void {
-  const held = client.held.get(channel)
+  const held = client.held?.get(channel)
   if (!held) return
   const due = held.frames.filter((f) => f.seq <= seq)
   held.frames = held.frames.filter((f) => f.seq > seq)
@@ -111,8 +117,8 @@ export function flushHeld(client: Client, channel: Channel, seq: number): void {
 
 /** Ends one hold; when none is left, sends what was held, in order, without repeats. */
 export function release(client: Client, channel: Channel): void {
-  const held = client.held.get(channel)
+  const held = client.held?.get(channel)
   if (!held || --held.depth > 0) return
-  client.held.delete(channel)
+  client.held!.delete(channel)
   for (const frame of held.frames) deliver(client, channel, frame)
 }

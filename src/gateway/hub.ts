@@ -9,9 +9,10 @@ import { channelRules, type ChannelRule } from './channelRules.js'
 import { deliver, type Client, type Frame } from './client.js'
 
 /**
- * The hub keeps the subscription index (channel → key → clients), follows the bus channels its
- * clients use, and turns each bus message into frames: every distinct selection of items is framed
- * once (from the items' JSON texts, never re-encoded) and shared by the clients that chose it.
+ * The hub keeps the subscription index (channel → key → groups of clients with equal params), follows
+ * the bus channels its clients use, and turns each bus message into frames: every group is matched
+ * once, every distinct selection of items is framed once (from the items' JSON texts, never
+ * re-encoded) and shared by the clients that chose it; per client, a queue append.
  */
 export type Hub = {
   /** The params a subscribe would leave the client with (merged with its current ones), without applying them. */
@@ -31,8 +32,8 @@ export type Hub = {
   /** The clients subscribed to a channel now. */
   members(channel: Channel): ReadonlySet<Client>
   subscriberCount(channel: Channel): number
-  /** How many frames have been built (each once, however many receivers). */
-  stats(): { framesEncoded: number }
+  /** How many frames have been built (each once, however many receivers), and subscription groups matched (each once per message, however many members). */
+  stats(): { framesEncoded: number; groupsMatched: number }
   close(): void
 }
 
@@ -56,15 +57,21 @@ export type HubOptions = {
 }
 
 /**
- * One channel's subscribers: `all` select every item (they share the whole message's frame, with no
- * per-client matching); the others are filed under their index keys.
+ * Clients of one channel with the same params: matched against a message once, framed once, then a
+ * queue append per member — so routing costs the number of distinct subscriptions, not of clients.
  */
-type Index = { byKey: Map<string, Set<Client>>; all: Set<Client>; members: Set<Client> }
+type Group = { readonly id: string; readonly params: ChannelParams[Channel]; readonly keys: readonly string[]; readonly members: Set<Client> }
+
+/**
+ * One channel's subscribers: `all` select every item (they share the whole message's frame, with no
+ * matching at all); the others are in groups of equal params, filed under their index keys.
+ */
+type Index = { byKey: Map<string, Set<Group>>; groups: Map<string, Group>; groupOf: Map<Client, Group>; all: Set<Client>; members: Set<Client> }
 
 export function createHub({ bus, logger, onBroken, counters: busCounters = createBusCounters(), observeDelay }: HubOptions): Hub {
-  const indexes = new Map<Channel, Index>(channels.map((c) => [c, { byKey: new Map(), all: new Set(), members: new Set() }]))
+  const indexes = new Map<Channel, Index>(channels.map((c) => [c, { byKey: new Map(), groups: new Map(), groupOf: new Map(), all: new Set(), members: new Set() }]))
   const feeds = new Map<Channel, ChannelFeed>()
-  const counters = { framesEncoded: 0 }
+  const counters = { framesEncoded: 0, groupsMatched: 0 }
 
   function openFeed(channel: Channel): ChannelFeed {
     let feed = feeds.get(channel)
@@ -97,29 +104,46 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     feed.close()
   }
 
-  function file(client: Client, channel: Channel, keys: string[], add: boolean): void {
-    const { byKey } = indexes.get(channel)!
-    for (const key of keys) {
-      let set = byKey.get(key)
-      if (add) {
-        if (!set) byKey.set(key, (set = new Set()))
-        set.add(client)
-      } else if (set) {
-        set.delete(client)
-        if (set.size === 0) byKey.delete(key)
+  /** Puts a client in the group of its params (filing a new group under its keys). */
+  function join(index: Index, rule: ChannelRule<Channel>, client: Client, params: ChannelParams[Channel]): void {
+    const id = JSON.stringify(params)
+    let group = index.groups.get(id)
+    if (!group) {
+      group = { id, params, keys: [...new Set(rule.keysOf(params))], members: new Set() }
+      index.groups.set(id, group)
+      for (const key of group.keys) {
+        let set = index.byKey.get(key)
+        if (!set) index.byKey.set(key, (set = new Set()))
+        set.add(group)
       }
+    }
+    group.members.add(client)
+    index.groupOf.set(client, group)
+  }
+
+  /** Takes a client out of `all` or of its group (unfiling the group once empty). */
+  function leave(index: Index, client: Client): void {
+    if (index.all.delete(client)) return
+    const group = index.groupOf.get(client)
+    if (!group) return
+    index.groupOf.delete(client)
+    group.members.delete(client)
+    if (group.members.size > 0) return
+    index.groups.delete(group.id)
+    for (const key of group.keys) {
+      const set = index.byKey.get(key)
+      set?.delete(group)
+      if (set?.size === 0) index.byKey.delete(key)
     }
   }
 
   function setParams(client: Client, channel: Channel, next: ChannelParams[Channel] | null): void {
     const rule = channelRules[channel] as ChannelRule<Channel>
-    const current = client.subs.get(channel)
     const index = indexes.get(channel)!
-    if (current) file(client, channel, rule.keysOf(current), false)
-    index.all.delete(client)
+    leave(index, client)
     if (next) {
       if (rule.selectsAll(next)) index.all.add(client)
-      else file(client, channel, rule.keysOf(next), true)
+      else join(index, rule, client, next)
       client.subs.set(channel, next)
       index.members.add(client)
       openFeed(channel)
@@ -130,20 +154,20 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     }
   }
 
-  /** Item positions each matching client gets, found through the index only. */
-  function match(channel: Channel, items: readonly EncodedItem[], only?: Client): Map<Client, number[]> {
+  /** Item positions each matching group gets, found through the index only. */
+  function match(channel: Channel, items: readonly EncodedItem[]): Map<Group, number[]> {
     const rule = channelRules[channel] as ChannelRule<Channel>
     const { byKey } = indexes.get(channel)!
-    const picked = new Map<Client, number[]>()
+    const picked = new Map<Group, number[]>()
     const visit = (key: string, i: number, item: EncodedItem) => {
       const set = byKey.get(key)
       if (!set) return
-      for (const client of only ? (set.has(only) ? [only] : []) : set) {
-        const list = picked.get(client)
+      for (const group of set) {
+        const list = picked.get(group)
         if (list?.at(-1) === i) continue
-        if (rule.accept && !rule.accept(client.subs.get(channel)!, item.route)) continue
+        if (rule.accept && !rule.accept(group.params, item.route)) continue
         if (list) list.push(i)
-        else picked.set(client, [i])
+        else picked.set(group, [i])
       }
     }
     items.forEach((item, i) => {
@@ -151,6 +175,18 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
       for (const key of item.route.keys) visit(key, i, item)
     })
     return picked
+  }
+
+  /** Item positions one client's params select (a replay). */
+  function positionsFor(channel: Channel, params: ChannelParams[Channel], items: readonly EncodedItem[]): number[] {
+    const rule = channelRules[channel] as ChannelRule<Channel>
+    const keys = new Set(rule.keysOf(params))
+    const positions: number[] = []
+    items.forEach((item, i) => {
+      if (!keys.has(WILDCARD) && !item.route.keys.some((k) => keys.has(k))) return
+      if (!rule.accept || rule.accept(params, item.route)) positions.push(i)
+    })
+    return positions
   }
 
   /** The frame of some of a message's items (`positions`), encoded once. */
@@ -169,22 +205,16 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     return () => (frame ??= frameOf(message, message.items.map((_, i) => i)))
   }
 
-  /** Frames for the clients matched item by item: each distinct selection framed once (the whole message shares `full`). */
-  function framesFor(message: Extract<BusMessage, { kind: 'data' }>, picked: Map<Client, number[]>, full: () => Frame): Map<Client, Frame> {
+  /** The frame of a selection: the whole message shares `full`; each other distinct selection is framed once. */
+  function selectionFramer(message: Extract<BusMessage, { kind: 'data' }>, full: () => Frame): (positions: readonly number[]) => Frame {
     const bySelection = new Map<string, Frame>()
-    const out = new Map<Client, Frame>()
-    const everything = message.items.length
-    for (const [client, positions] of picked) {
-      if (positions.length === everything) {
-        out.set(client, full())
-        continue
-      }
+    return (positions) => {
+      if (positions.length === message.items.length) return full()
       const selection = positions.join(',')
       let frame = bySelection.get(selection)
       if (!frame) bySelection.set(selection, (frame = frameOf(message, positions)))
-      out.set(client, frame)
+      return frame
     }
-    return out
   }
 
   function reorgFrame(message: Extract<BusMessage, { kind: 'reorg' }>): Frame {
@@ -210,7 +240,15 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
       const frame = full()
       for (const client of index.all) deliver(client, channel, frame)
     }
-    if (index.byKey.size > 0) for (const [client, frame] of framesFor(message, match(channel, message.items), full)) deliver(client, channel, frame)
+    if (index.byKey.size > 0) {
+      const framed = selectionFramer(message, full)
+      const picked = match(channel, message.items)
+      counters.groupsMatched += picked.size
+      for (const [group, positions] of picked) {
+        const frame = framed(positions)
+        for (const client of group.members) deliver(client, channel, frame)
+      }
+    }
     logger.trace({ channel, seq: message.seq }, 'routed bus message')
   }
 
@@ -235,9 +273,12 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     },
     frameFor(client, message) {
       if (message.kind === 'reorg') return client.subs.has(message.channel) ? reorgFrame(message) : null
+      const params = client.subs.get(message.channel)
+      if (!params || message.items.length === 0) return null
       const full = fullFrame(message)
-      if (indexes.get(message.channel)!.all.has(client)) return message.items.length > 0 ? full() : null
-      return framesFor(message, match(message.channel, message.items, client), full).get(client) ?? null
+      if (indexes.get(message.channel)!.all.has(client)) return full()
+      const positions = positionsFor(message.channel, params, message.items)
+      return positions.length === 0 ? null : selectionFramer(message, full)(positions)
     },
     members: (channel) => indexes.get(channel)!.members,
     subscriberCount: (channel) => indexes.get(channel)!.members.size,

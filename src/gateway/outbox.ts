@@ -19,6 +19,8 @@ type Slot = { channel: Channel; seq: number; items: Map<string, string> }
 type Entry = Buffer | Slot
 
 const SLOT_OVERHEAD = 64
+/** `ws.send` options of every frame (text). */
+const TEXT = { binary: false } as const
 
 /**
  * One client's outgoing queue: the single send path. Messages are written on the next tick, all of
@@ -42,15 +44,18 @@ export type Outbox = {
 }
 
 /** Flushes dirty outboxes once per event-loop turn, so one turn's messages share one write. */
-export type Flusher = { mark(outbox: Outbox): void }
+export type Flusher = {
+  /** Flushes `outbox` at the end of this turn (an outbox marks itself once per turn: see `queued`). */
+  mark(outbox: Outbox): void
+}
 
 export function createFlusher(onError: (err: unknown) => void): Flusher {
-  const dirty = new Set<Outbox>()
+  let dirty: Outbox[] = []
   let scheduled = false
   function run(): void {
     scheduled = false
-    const list = [...dirty]
-    dirty.clear()
+    const list = dirty
+    dirty = []
     for (const outbox of list) {
       try {
         outbox.flush()
@@ -61,7 +66,7 @@ export function createFlusher(onError: (err: unknown) => void): Flusher {
   }
   return {
     mark(outbox) {
-      dirty.add(outbox)
+      dirty.push(outbox)
       if (!scheduled) {
         scheduled = true
         setImmediate(run)
@@ -103,114 +108,155 @@ export type OutboxOptions = {
  * const outbox = createOutbox({ ws, socket, maxBytes: 4 << 20, flusher, onOverflow: () => ws.close(4008) })
  * outbox.send(JSON.stringify({ type: 'pong', timestamp }))
  */
-export function createOutbox({ ws, socket, maxBytes, flusher, onOverflow, traffic }: OutboxOptions): Outbox {
-  let entries: Entry[] = []
-  let bytes = 0
-  const slots = new Map<Channel, Slot>()
-  let waitingForDrain = false
-  let dead = false
+export function createOutbox(options: OutboxOptions): Outbox {
+  return new ClientOutbox(options)
+}
 
-  const behind = () => waitingForDrain || socket.writableNeedDrain
+/**
+ * One per connection, so its state is plain fields and its methods are on the prototype (no
+ * closures per connection); per delivered frame it does a queue append and, once per turn, a mark.
+ */
+class ClientOutbox implements Outbox {
+  private readonly ws: WebSocket
+  private readonly socket: Duplex
+  private readonly maxBytes: number
+  private readonly flusher: Flusher
+  private readonly onOverflow: () => void
+  private readonly traffic: Traffic | undefined
+  private entries: Entry[] = []
+  private bytes = 0
+  /** Price merges in progress (only while behind), created on first use. */
+  private slots: Map<Channel, Slot> | null = null
+  private waitingForDrain = false
+  private dead = false
+  /** Handed to the flusher for this turn already. */
+  private marked = false
+  /**
+   * `ws.bufferedAmount` right after our last write: an upper bound of it until the next write (only
+   * our writes add to it), so a frame that cannot overflow is queued without touching the socket.
+   */
+  private buffered = 0
 
-  function queued(): void {
-    if (behind() && bytes + ws.bufferedAmount > maxBytes) {
-      discard()
-      onOverflow()
+  constructor({ ws, socket, maxBytes, flusher, onOverflow, traffic }: OutboxOptions) {
+    this.ws = ws
+    this.socket = socket
+    this.maxBytes = maxBytes
+    this.flusher = flusher
+    this.onOverflow = onOverflow
+    this.traffic = traffic
+  }
+
+  send(data: Buffer | string, channel?: Channel): void {
+    if (this.dead) return
+    if (channel) {
+      this.slots?.delete(channel)
+      count(this.traffic, channel, typeof data === 'string' ? Buffer.byteLength(data) : data.length)
+    }
+    this.push(typeof data === 'string' ? Buffer.from(data) : data)
+  }
+
+  sendFrame(channel: Channel, frame: Frame): void {
+    if (this.dead) return
+    if (frame.latest && this.behind()) return this.merge(channel, frame.seq, frame.latest)
+    if (this.slots !== null) this.slots.delete(channel)
+    count(this.traffic, channel, frame.bytes.length)
+    this.push(frame.bytes)
+  }
+
+  flush(): void {
+    this.marked = false
+    if (this.dead || this.entries.length === 0) return
+    if (this.ws.readyState !== this.ws.OPEN) return this.discard()
+    if (!this.socket.writableNeedDrain) return this.write()
+    if (this.waitingForDrain) return
+    this.waitingForDrain = true
+    this.socket.once('drain', () => {
+      this.waitingForDrain = false
+      this.flush()
+    })
+  }
+
+  end(code: number, reason: string): void {
+    if (!this.dead && this.ws.readyState === this.ws.OPEN && this.entries.length > 0) this.write()
+    this.discard()
+    this.ws.close(code, reason)
+  }
+
+  discard(): void {
+    this.dead = true
+    this.entries = []
+    this.bytes = 0
+    this.slots = null
+  }
+
+  queuedBytes(): number {
+    return this.bytes
+  }
+
+  private behind(): boolean {
+    return this.waitingForDrain || this.socket.writableNeedDrain
+  }
+
+  private queued(): void {
+    if (this.bytes + this.buffered > this.maxBytes && this.behind() && this.bytes + this.ws.bufferedAmount > this.maxBytes) {
+      this.discard()
+      this.onOverflow()
       return
     }
-    flusher.mark(outbox)
+    if (this.marked) return
+    this.marked = true
+    this.flusher.mark(this)
   }
 
-  function push(data: Buffer | string): void {
-    const buffer = typeof data === 'string' ? Buffer.from(data) : data
-    entries.push(buffer)
-    bytes += buffer.length
-    queued()
+  private push(buffer: Buffer): void {
+    this.entries.push(buffer)
+    this.bytes += buffer.length
+    this.queued()
   }
 
-  function merge(channel: Channel, seq: number, latest: NonNullable<Frame['latest']>): void {
+  private merge(channel: Channel, seq: number, latest: NonNullable<Frame['latest']>): void {
+    const slots = (this.slots ??= new Map())
     let slot = slots.get(channel)
     if (!slot) {
       slots.set(channel, (slot = { channel, seq, items: new Map() }))
-      entries.push(slot)
-      bytes += SLOT_OVERHEAD
+      this.entries.push(slot)
+      this.bytes += SLOT_OVERHEAD
     }
     slot.seq = seq
-    latest.keys.forEach((key, i) => {
+    for (let i = 0; i < latest.keys.length; i++) {
+      const key = latest.keys[i]!
       const previous = slot.items.get(key)
       if (previous !== undefined) {
-        bytes -= previous.length + key.length
-        if (traffic) traffic.replaced++
+        this.bytes -= previous.length + key.length
+        if (this.traffic) this.traffic.replaced++
       }
       slot.items.set(key, latest.items[i]!)
-      bytes += latest.items[i]!.length + key.length
-    })
-    queued()
+      this.bytes += latest.items[i]!.length + key.length
+    }
+    this.queued()
   }
 
-  function write(): void {
-    const batch = entries
-    entries = []
-    bytes = 0
-    slots.clear()
+  private write(): void {
+    const batch = this.entries
+    this.entries = []
+    this.bytes = 0
+    this.slots = null
+    const { ws, socket } = this
     socket.cork()
     try {
       for (const entry of batch) {
-        if (Buffer.isBuffer(entry)) ws.send(entry, { binary: false })
+        if (Buffer.isBuffer(entry)) ws.send(entry, TEXT)
         else {
           const text = encodeSlot(entry)
-          count(traffic, entry.channel, Buffer.byteLength(text))
-          ws.send(text, { binary: false })
+          count(this.traffic, entry.channel, Buffer.byteLength(text))
+          ws.send(text, TEXT)
         }
       }
     } finally {
       socket.uncork()
+      this.buffered = ws.bufferedAmount
     }
   }
-
-  function discard(): void {
-    dead = true
-    entries = []
-    bytes = 0
-    slots.clear()
-  }
-
-  const outbox: Outbox = {
-    send(data, channel) {
-      if (dead) return
-      if (channel) {
-        slots.delete(channel)
-        count(traffic, channel, typeof data === 'string' ? Buffer.byteLength(data) : data.length)
-      }
-      push(data)
-    },
-    sendFrame(channel, frame) {
-      if (dead) return
-      if (frame.latest && behind()) return merge(channel, frame.seq, frame.latest)
-      slots.delete(channel)
-      count(traffic, channel, frame.bytes.length)
-      push(frame.bytes)
-    },
-    flush() {
-      if (dead || entries.length === 0) return
-      if (ws.readyState !== ws.OPEN) return discard()
-      if (!socket.writableNeedDrain) return write()
-      if (waitingForDrain) return
-      waitingForDrain = true
-      socket.once('drain', () => {
-        waitingForDrain = false
-        outbox.flush()
-      })
-    },
-    end(code, reason) {
-      if (!dead && ws.readyState === ws.OPEN && entries.length > 0) write()
-      discard()
-      ws.close(code, reason)
-    },
-    discard,
-    queuedBytes: () => bytes,
-  }
-  return outbox
 }
 
 function encodeSlot(slot: Slot): string {

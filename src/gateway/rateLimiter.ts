@@ -9,33 +9,51 @@ export type TokenBucket = {
 export type TokenBucketOptions = { capacity: number; perMinute: number; now?: () => number }
 
 /**
+ * Buckets and limiters are per connection: plain fields with the methods on the prototype, so ten
+ * thousand connections do not hold ten thousand copies of each closure.
+ */
+class Bucket implements TokenBucket {
+  private tokens: number
+  private rate: number
+  private last: number
+  constructor(
+    private readonly capacity: number,
+    perMinute: number,
+    private readonly now: () => number,
+  ) {
+    this.tokens = capacity
+    this.rate = perMinute / 60_000
+    this.last = now()
+  }
+
+  private refill(): void {
+    const t = this.now()
+    this.tokens = Math.min(this.capacity, this.tokens + (t - this.last) * this.rate)
+    this.last = t
+  }
+
+  take(): number {
+    this.refill()
+    if (this.tokens >= 1) {
+      this.tokens -= 1
+      return 0
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.rate))
+  }
+
+  setRate(perMinute: number): void {
+    this.refill()
+    this.rate = perMinute / 60_000
+  }
+}
+
+/**
  * @example
  * const bucket = createTokenBucket({ capacity: 20, perMinute: 100 })
  * bucket.take() // 0: granted
  */
 export function createTokenBucket({ capacity, perMinute, now = Date.now }: TokenBucketOptions): TokenBucket {
-  let tokens = capacity
-  let rate = perMinute / 60_000
-  let last = now()
-  function refill(): void {
-    const t = now()
-    tokens = Math.min(capacity, tokens + (t - last) * rate)
-    last = t
-  }
-  return {
-    take() {
-      refill()
-      if (tokens >= 1) {
-        tokens -= 1
-        return 0
-      }
-      return Math.max(1, Math.ceil((1 - tokens) / rate))
-    },
-    setRate(perMinute) {
-      refill()
-      rate = perMinute / 60_000
-    },
-  }
+  return new Bucket(capacity, perMinute, now)
 }
 
 export type RateVerdict = { ok: true } | { ok: false; retryAfterMs: number; close: boolean }
@@ -64,18 +82,26 @@ export type RateLimiterOptions = {
  * const limiter = createRateLimiter({ perMinute: 100, burst: 20, closeAfter: 50 })
  * const verdict = limiter.check() // { ok: false, retryAfterMs: 412, close: false } once over
  */
-export function createRateLimiter({ perMinute, burst, closeAfter, now }: RateLimiterOptions): RateLimiter {
-  const messages = createTokenBucket({ capacity: burst, perMinute, ...(now ? { now } : {}) })
-  const refusals = createTokenBucket({ capacity: closeAfter, perMinute, ...(now ? { now } : {}) })
-  return {
-    check() {
-      const retryAfterMs = messages.take()
-      if (retryAfterMs === 0) return { ok: true }
-      return { ok: false, retryAfterMs, close: refusals.take() > 0 }
-    },
-    setRate(rate) {
-      messages.setRate(rate)
-      refusals.setRate(rate)
-    },
+export function createRateLimiter({ perMinute, burst, closeAfter, now = Date.now }: RateLimiterOptions): RateLimiter {
+  return new Limiter(new Bucket(burst, perMinute, now), new Bucket(closeAfter, perMinute, now))
+}
+
+const GRANTED: RateVerdict = { ok: true }
+
+class Limiter implements RateLimiter {
+  constructor(
+    private readonly messages: Bucket,
+    private readonly refusals: Bucket,
+  ) {}
+
+  check(): RateVerdict {
+    const retryAfterMs = this.messages.take()
+    if (retryAfterMs === 0) return GRANTED
+    return { ok: false, retryAfterMs, close: this.refusals.take() > 0 }
+  }
+
+  setRate(rate: number): void {
+    this.messages.setRate(rate)
+    this.refusals.setRate(rate)
   }
 }

@@ -168,10 +168,10 @@ async function sendSubscribed(deps: SessionDeps, client: Client, plan: Subscribe
   const { channel } = plan
   const snapshot = await readSnapshot(deps, channel, plan.wanted, plan.at)
   await deps.hub.reached(channel, snapshot.seq)
-  if (plan.fresh) client.lastSeq.set(channel, snapshot.seq)
+  if (plan.fresh) client.lastSeq[channel] = snapshot.seq
   sendJson(client, { type: 'subscribed', channel, params: plan.params, seq: snapshot.seq, ...extra })
   if (!plan.fresh) flushHeld(client, channel, snapshot.seq)
-  client.lastSeq.set(channel, Math.max(snapshot.seq, client.lastSeq.get(channel) ?? 0))
+  client.lastSeq[channel] = Math.max(snapshot.seq, client.lastSeq[channel])
   if (snapshot.items.length === 0) return
   client.outbox.send(encodeData(channel, dataKey[channel], snapshot.seq, snapshot.items, true), channel)
 }
@@ -186,7 +186,7 @@ async function replay(deps: SessionDeps, client: Client, channel: Channel, since
   }
   // Held live frames up to history.lastSeq were replayed (or not selected). A `since` from another
   // epoch may be ahead of this bus: the stream continues after this bus's seq, never after `since`.
-  client.lastSeq.set(channel, history.lastSeq)
+  client.lastSeq[channel] = history.lastSeq
 }
 
 /**
@@ -219,7 +219,7 @@ export function resynchronise(deps: SessionDeps, client: Client, channel: Channe
   const params = client.subs.get(channel)
   if (!params) return
   hold(client, channel)
-  client.lastSeq.delete(channel)
+  client.lastSeq[channel] = 0
   const task = async () => {
     try {
       if (!client.subs.has(channel)) return

@@ -128,6 +128,23 @@ describe('routing', () => {
     expect(after.framesEncoded - before.framesEncoded).toBe(2 + 1)
   })
 
+  it('matches clients with equal params once per message, and moves a client whose params change', async () => {
+    const same = await Promise.all([1, 2, 3].map(() => subscribed('trades', { tokens: [C], minValueUsd: 100 })))
+    const before = server.gateway.hub.stats()
+    const big = trade(C, { valueUsd: 500 })
+    await publishItems(server.app, 'trades', [big, trade(C, { valueUsd: 5 })])
+    for (const c of same) expect(items(await c.next(isData), 'trades')).toEqual([big])
+    expect(server.gateway.hub.stats().groupsMatched - before.groupsMatched).toBe(1)
+    // One of them lowers its threshold: it leaves the group, the others keep theirs.
+    same[0]!.send({ type: 'subscribe', channel: 'trades', params: { tokens: [C], minValueUsd: 1 } })
+    await same[0]!.next((m) => m.type === 'subscribed')
+    const small = trade(C, { valueUsd: 5 })
+    const seq = await publishItems(server.app, 'trades', [small])
+    expect(await same[0]!.next(isData)).toEqual({ type: 'data', channel: 'trades', data: { trades: [small] }, seq })
+    const later = await publishItems(server.app, 'trades', [big])
+    for (const c of same.slice(1)) expect(await c.next(isData)).toEqual({ type: 'data', channel: 'trades', data: { trades: [big] }, seq: later })
+  })
+
   it('announces a reorg to the channel subscribers with its seq', async () => {
     const c = await subscribed('trades', { tokens: [A] })
     const seq = await publishReorg(server.app, 'trades', 10, 12, ['0xaa'])

@@ -9,7 +9,8 @@ function fakeConnection() {
   const socket = Object.assign(new EventEmitter(), { writableNeedDrain: false, corks: 0, cork: () => void socket.corks++, uncork: () => {} })
   const writes: string[] = []
   const closes: [number, string][] = []
-  const ws = { OPEN: 1, readyState: 1, bufferedAmount: 0, send: (data: Buffer) => void writes.push(data.toString()), close: (code: number, reason: string) => void closes.push([code, reason]) }
+  // What is sent stays buffered (the client does not read) until a test says otherwise.
+  const ws = { OPEN: 1, readyState: 1, bufferedAmount: 0, send: (data: Buffer) => void (writes.push(data.toString()), (ws.bufferedAmount += data.length)), close: (code: number, reason: string) => void closes.push([code, reason]) }
   return { socket, ws, writes, closes }
 }
 
@@ -92,9 +93,13 @@ describe('outbox', () => {
     expect(overflows()).toBe(0)
     await nextTurn()
     expect(writes).toHaveLength(1)
+    // The socket took it all and sent most of it: 900 bytes are still buffered, and it has not drained.
     socket.writableNeedDrain = true
     ws.bufferedAmount = 900
-    outbox.send('z'.repeat(50))
+    outbox.send('w'.repeat(10))
+    await nextTurn()
+    expect(writes).toHaveLength(1)
+    outbox.send('z'.repeat(40))
     expect(overflows()).toBe(0)
     outbox.send('z'.repeat(51))
     expect(overflows()).toBe(1)

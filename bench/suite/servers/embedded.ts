@@ -7,9 +7,13 @@ import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { createApp } from '../../../src/app.js'
-import { parseConfig } from '../../../src/config/config.js'
+import { built } from '../built.js'
 import { nowMs, serveRpc } from '../ipc.js'
+import type * as AppModule from '../../../src/app.js'
+import type * as ConfigModule from '../../../src/config/config.js'
+
+const { createApp } = await built<typeof AppModule>('app.js')
+const { parseConfig } = await built<typeof ConfigModule>('config/config.js')
 
 const dir = mkdtempSync(join(os.tmpdir(), 'cmws-soak-'))
 const config = parseConfig({

@@ -1,14 +1,19 @@
 /**
- * Server under test: core-meme-websocket itself (createApp from src/app.ts) with no chain
+ * Server under test: core-meme-websocket itself (createApp of the build) with no chain
  * (CORE_NETWORK=none), the in-memory bus, JWT off and limits raised so that only the fan-out is
  * measured. The bench publishes through IPC (bench/suite/serverKit.ts): each message goes through
- * `app.bus.publish`, exactly as the indexer commits a block's items.
+ * `app.bus.publish`, exactly as the indexer commits a block's items. It runs the build (see ../built.ts).
  */
 import { pino } from 'pino'
-import { createApp } from '../../../src/app.js'
-import { dataPublication, encodeItems } from '../../../src/bus/publication.js'
-import { parseConfig } from '../../../src/config/config.js'
+import { built } from '../built.js'
 import { runServer } from '../serverKit.js'
+import type * as AppModule from '../../../src/app.js'
+import type * as PublicationModule from '../../../src/bus/publication.js'
+import type * as ConfigModule from '../../../src/config/config.js'
+
+const { createApp } = await built<typeof AppModule>('app.js')
+const { dataPublication, encodeItems } = await built<typeof PublicationModule>('bus/publication.js')
+const { parseConfig } = await built<typeof ConfigModule>('config/config.js')
 
 const config = parseConfig({
   WS_PORT: '0',
