@@ -68,6 +68,71 @@ type Group = { readonly id: string; readonly params: ChannelParams[Channel]; rea
  */
 type Index = { byKey: Map<string, Set<Group>>; groups: Map<string, Group>; groupOf: Map<Client, Group>; all: Set<Client>; members: Set<Client> }
 
+/** Puts a client in the group of its params (filing a new group under its keys). */
+function join(index: Index, rule: ChannelRule<Channel>, client: Client, params: ChannelParams[Channel]): void {
+  const id = JSON.stringify(params)
+  let group = index.groups.get(id)
+  if (!group) {
+    group = { id, params, keys: [...new Set(rule.keysOf(params))], members: new Set() }
+    index.groups.set(id, group)
+    for (const key of group.keys) {
+      let set = index.byKey.get(key)
+      if (!set) index.byKey.set(key, (set = new Set()))
+      set.add(group)
+    }
+  }
+  group.members.add(client)
+  index.groupOf.set(client, group)
+}
+
+/** Takes a client out of `all` or of its group (unfiling the group once empty). */
+function leave(index: Index, client: Client): void {
+  if (index.all.delete(client)) return
+  const group = index.groupOf.get(client)
+  if (!group) return
+  index.groupOf.delete(client)
+  group.members.delete(client)
+  if (group.members.size > 0) return
+  index.groups.delete(group.id)
+  for (const key of group.keys) {
+    const set = index.byKey.get(key)
+    set?.delete(group)
+    if (set?.size === 0) index.byKey.delete(key)
+  }
+}
+
+/** Item positions each matching group gets, found through the index only. */
+function match({ byKey }: Index, rule: ChannelRule<Channel>, items: readonly EncodedItem[]): Map<Group, number[]> {
+  const picked = new Map<Group, number[]>()
+  const visit = (key: string, i: number, item: EncodedItem) => {
+    const set = byKey.get(key)
+    if (!set) return
+    for (const group of set) {
+      const list = picked.get(group)
+      if (list?.at(-1) === i) continue
+      if (rule.accept && !rule.accept(group.params, item.route)) continue
+      if (list) list.push(i)
+      else picked.set(group, [i])
+    }
+  }
+  items.forEach((item, i) => {
+    visit(WILDCARD, i, item)
+    for (const key of item.route.keys) visit(key, i, item)
+  })
+  return picked
+}
+
+/** Item positions one client's params select (a replay). */
+function positionsFor(rule: ChannelRule<Channel>, params: ChannelParams[Channel], items: readonly EncodedItem[]): number[] {
+  const keys = new Set(rule.keysOf(params))
+  const positions: number[] = []
+  items.forEach((item, i) => {
+    if (!keys.has(WILDCARD) && !item.route.keys.some((k) => keys.has(k))) return
+    if (!rule.accept || rule.accept(params, item.route)) positions.push(i)
+  })
+  return positions
+}
+
 export function createHub({ bus, logger, onBroken, counters: busCounters = createBusCounters(), observeDelay }: HubOptions): Hub {
   const indexes = new Map<Channel, Index>(channels.map((c) => [c, { byKey: new Map(), groups: new Map(), groupOf: new Map(), all: new Set(), members: new Set() }]))
   const feeds = new Map<Channel, ChannelFeed>()
@@ -104,39 +169,6 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     feed.close()
   }
 
-  /** Puts a client in the group of its params (filing a new group under its keys). */
-  function join(index: Index, rule: ChannelRule<Channel>, client: Client, params: ChannelParams[Channel]): void {
-    const id = JSON.stringify(params)
-    let group = index.groups.get(id)
-    if (!group) {
-      group = { id, params, keys: [...new Set(rule.keysOf(params))], members: new Set() }
-      index.groups.set(id, group)
-      for (const key of group.keys) {
-        let set = index.byKey.get(key)
-        if (!set) index.byKey.set(key, (set = new Set()))
-        set.add(group)
-      }
-    }
-    group.members.add(client)
-    index.groupOf.set(client, group)
-  }
-
-  /** Takes a client out of `all` or of its group (unfiling the group once empty). */
-  function leave(index: Index, client: Client): void {
-    if (index.all.delete(client)) return
-    const group = index.groupOf.get(client)
-    if (!group) return
-    index.groupOf.delete(client)
-    group.members.delete(client)
-    if (group.members.size > 0) return
-    index.groups.delete(group.id)
-    for (const key of group.keys) {
-      const set = index.byKey.get(key)
-      set?.delete(group)
-      if (set?.size === 0) index.byKey.delete(key)
-    }
-  }
-
   function setParams(client: Client, channel: Channel, next: ChannelParams[Channel] | null): void {
     const rule = channelRules[channel] as ChannelRule<Channel>
     const index = indexes.get(channel)!
@@ -152,41 +184,6 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
       index.members.delete(client)
       if (index.members.size === 0) closeFeed(channel)
     }
-  }
-
-  /** Item positions each matching group gets, found through the index only. */
-  function match(channel: Channel, items: readonly EncodedItem[]): Map<Group, number[]> {
-    const rule = channelRules[channel] as ChannelRule<Channel>
-    const { byKey } = indexes.get(channel)!
-    const picked = new Map<Group, number[]>()
-    const visit = (key: string, i: number, item: EncodedItem) => {
-      const set = byKey.get(key)
-      if (!set) return
-      for (const group of set) {
-        const list = picked.get(group)
-        if (list?.at(-1) === i) continue
-        if (rule.accept && !rule.accept(group.params, item.route)) continue
-        if (list) list.push(i)
-        else picked.set(group, [i])
-      }
-    }
-    items.forEach((item, i) => {
-      visit(WILDCARD, i, item)
-      for (const key of item.route.keys) visit(key, i, item)
-    })
-    return picked
-  }
-
-  /** Item positions one client's params select (a replay). */
-  function positionsFor(channel: Channel, params: ChannelParams[Channel], items: readonly EncodedItem[]): number[] {
-    const rule = channelRules[channel] as ChannelRule<Channel>
-    const keys = new Set(rule.keysOf(params))
-    const positions: number[] = []
-    items.forEach((item, i) => {
-      if (!keys.has(WILDCARD) && !item.route.keys.some((k) => keys.has(k))) return
-      if (!rule.accept || rule.accept(params, item.route)) positions.push(i)
-    })
-    return positions
   }
 
   /** The frame of some of a message's items (`positions`), encoded once. */
@@ -242,7 +239,7 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     }
     if (index.byKey.size > 0) {
       const framed = selectionFramer(message, full)
-      const picked = match(channel, message.items)
+      const picked = match(index, channelRules[channel] as ChannelRule<Channel>, message.items)
       counters.groupsMatched += picked.size
       for (const [group, positions] of picked) {
         const frame = framed(positions)
@@ -277,7 +274,7 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
       if (!params || message.items.length === 0) return null
       const full = fullFrame(message)
       if (indexes.get(message.channel)!.all.has(client)) return full()
-      const positions = positionsFor(message.channel, params, message.items)
+      const positions = positionsFor(channelRules[message.channel] as ChannelRule<Channel>, params, message.items)
       return positions.length === 0 ? null : selectionFramer(message, full)(positions)
     },
     members: (channel) => indexes.get(channel)!.members,
