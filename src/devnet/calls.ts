@@ -50,9 +50,19 @@ async function sendRawBatch(ctx: ActionContext, signed: readonly Hex[]): Promise
   if (signed.length === 0) return []
   ctx.signal?.throwIfAborted()
   const body = signed.map((tx, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [tx] }))
-  const res = await fetch(ctx.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: ctx.signal })
-  if (!res.ok) throw new Error(`eth_sendRawTransaction batch: HTTP ${res.status}`)
-  const replies = (await res.json()) as { id: number; result?: Hash; error?: { message: string } }[]
+  // Its own signal, linked to the long-lived one only while it runs: fetch keeps a listener on the
+  // signal it is given until the request is collected (~30 a minute piled up on the simulator's).
+  const request = new AbortController()
+  const abort = () => request.abort(ctx.signal?.reason)
+  ctx.signal?.addEventListener('abort', abort, { once: true })
+  let replies: { id: number; result?: Hash; error?: { message: string } }[]
+  try {
+    const res = await fetch(ctx.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: request.signal })
+    if (!res.ok) throw new Error(`eth_sendRawTransaction batch: HTTP ${res.status}`)
+    replies = (await res.json()) as typeof replies
+  } finally {
+    ctx.signal?.removeEventListener('abort', abort)
+  }
   const hashes: Hash[] = []
   for (const r of replies) {
     if (r.error || !r.result) throw new Error(`eth_sendRawTransaction: ${r.error?.message ?? 'no result'}`)

@@ -1,8 +1,9 @@
+import { getEventListeners } from 'node:events'
 import { getAddress, parseEther, parseEventLogs, zeroAddress, type Address, type Hash } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startDevnet, type DevnetFixture } from '../../test/support/devnet.js'
 import { coreMemeFactoryAbi, coreMemePairAbi, honeypotTokenAbi, memeTokenAbi, taxTokenAbi, tokenLauncherAbi } from './abis.js'
-import { DEAD_ADDRESS, DevnetTxError, type LaunchTokenParameters, type LaunchTokenReturnType } from './actions.js'
+import { createActions, DEAD_ADDRESS, DevnetTxError, type LaunchTokenParameters, type LaunchTokenReturnType } from './actions.js'
 import { createDevnetPublicClient, type DevnetPublicClient } from './client.js'
 
 const SUPPLY = parseEther('1000000')
@@ -60,6 +61,14 @@ describe('launch risk scenarios on chain (0.5 s blocks)', () => {
 
   afterAll(async () => {
     await devnet?.stop()
+  })
+
+  test('a launch sent in one batch leaves no listener on the long-lived signal its actions were given', async () => {
+    const simulator = new AbortController()
+    const actions = createActions({ rpcUrl: devnet.anvil.rpcUrl, deployment: devnet.deployment, signal: simulator.signal })
+    const l = await actions.launchToken({ ...base(3, 'SIG'), snipes: [{ wallet: w(1), amountCore: parseEther('1') }] })
+    expect(l.snipes).toHaveLength(1)
+    expect(getEventListeners(simulator.signal, 'abort')).toEqual([])
   })
 
   test('every launch announces TokenCreated and creates its WCORE pair through the router', async () => {
