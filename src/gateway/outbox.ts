@@ -158,7 +158,7 @@ class ClientOutbox implements Outbox {
   sendFrame(channel: Channel, frame: Frame): void {
     if (this.dead) return
     if (frame.latest && this.behind()) return this.merge(channel, frame.seq, frame.latest)
-    if (this.slots !== null) this.slots.delete(channel)
+    this.slots?.delete(channel)
     count(this.traffic, channel, frame.bytes.length)
     this.push(frame.bytes)
   }

@@ -12,7 +12,7 @@ import type { IndexerState } from '../indexer/state.js'
 import type { QuoteConfig } from '../market/pairs.js'
 import type { RiskInputs } from './blockRisk.js'
 import { balanceKey } from './holdings.js'
-import { tokensToTrack } from './tracking.js'
+import { tokensToTrack, type TrackStart } from './tracking.js'
 
 export type RiskReader = { read(state: IndexerState, event: BlockEvent, quotes: QuoteConfig): Promise<RiskInputs> }
 
@@ -37,9 +37,8 @@ type Check = { token: string; wallet: string; pair: string; amount: bigint; bloc
  * one of its pairs, the creator aside — and its balance after the block, from the state and the
  * block's own transfers.
  */
-function blockBuyers(state: IndexerState, event: BlockEvent, quotes: QuoteConfig): Map<string, { wallet: string; pair: string }> {
+function blockBuyers(state: IndexerState, event: BlockEvent, tracking: readonly TrackStart[]): Map<string, { wallet: string; pair: string }> {
   const { store } = state
-  const tracking = tokensToTrack(state, event, quotes)
   const named = new Map(tracking.flatMap((t) => (t.pair ? [[t.pair, t.token] as const] : [])))
   const buyers = new Map<string, { wallet: string; pair: string }>()
   for (const log of event.logs) {
@@ -67,7 +66,7 @@ function balanceAfter(state: IndexerState, event: BlockEvent, token: string, wal
  * The sell checks due at this block (simulated on its state): the launches bought in it, then those
  * with a buyer since their last check, once every `every` blocks; the newest first, `limit` at most.
  */
-export function dueSellChecks(state: IndexerState, event: BlockEvent, quotes: QuoteConfig, every: number, limit: number): Check[] {
+export function dueSellChecks(state: IndexerState, event: BlockEvent, quotes: QuoteConfig, every: number, limit: number, tracking: readonly TrackStart[] = tokensToTrack(state, event, quotes)): Check[] {
   const { store } = state
   const block = Number(event.block.number)
   const candidates = new Map<string, { wallet: string; pair: string; block: number }>()
@@ -75,7 +74,7 @@ export function dueSellChecks(state: IndexerState, event: BlockEvent, quotes: Qu
     const tracked = store.get('tracked', token)
     if (tracked?.pair) candidates.set(token, { wallet: buyer.wallet, pair: tracked.pair, block: buyer.block })
   }
-  for (const [token, buyer] of blockBuyers(state, event, quotes)) candidates.set(token, { ...buyer, block })
+  for (const [token, buyer] of blockBuyers(state, event, tracking)) candidates.set(token, { ...buyer, block })
   const due: Check[] = []
   for (const [token, buyer] of candidates) {
     const last = store.get('sellChecks', token)
@@ -118,13 +117,14 @@ export function riskReader(options: RiskReaderOptions): RiskReader {
   return {
     async read(state, event, quotes) {
       const block = event.block.number
-      const wanted = tokensToTrack(state, event, quotes).filter((t) => t.needsHistory)
+      const tracking = tokensToTrack(state, event, quotes)
+      const wanted = tracking.filter((t) => t.needsHistory)
       const histories = new Map(await Promise.all(wanted.map(async (t) => [t.token, await history(t.token, block)] as const)))
       // A block replayed long behind the head gets no sell check: a day replayed at 8 checks per block
       // would cost ~200,000 calls for answers about the past. Checks resume near the head, newest buyers first.
       const head = options.chain().status().head
       const replaying = head !== null && block + BigInt(options.sellCheckBlocks) < head
-      const checks = replaying ? [] : dueSellChecks(state, event, quotes, options.sellCheckBlocks, options.sellChecksPerBlock)
+      const checks = replaying ? [] : dueSellChecks(state, event, quotes, options.sellCheckBlocks, options.sellChecksPerBlock, tracking)
       const outcomes = await Promise.all(checks.map((c) => sellReverts(c, block)))
       const sellChecks = new Map(checks.flatMap((c, i) => (outcomes[i] == null ? [] : [[c.token, outcomes[i]] as const])))
       return { histories, sellChecks }

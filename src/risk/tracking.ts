@@ -104,14 +104,17 @@ export function startTracking(state: IndexerState, token: string, creator: strin
   for (const t of history ?? []) if (t.sender === creator && !burnAddresses.has(t.recipient) && t.recipient !== token) addTo(state, token, 'insiders', t.recipient)
 }
 
+/** A token a block starts following: its creator, its pair (null until one is seen), and whether its earlier transfers must be read. */
+export type TrackStart = { token: string; creator: string; pair: string | null; needsHistory: boolean }
+
 /**
  * The tokens a block starts following, before its logs are applied (a token's first transfers precede
  * the log that names it): launcher tokens from their creation, and the token of every new token/CORE
  * pair not followed yet — with `history` (its earlier transfers) when the block did not create it.
  */
-export function tokensToTrack(state: IndexerState, event: BlockEvent, quotes: QuoteConfig): { token: string; creator: string; pair: string | null; needsHistory: boolean }[] {
+export function tokensToTrack(state: IndexerState, event: BlockEvent, quotes: QuoteConfig): TrackStart[] {
   const created = new Map(event.logs.flatMap((l) => (l.kind === 'tokenCreated' ? [[l.token as string, l.creator as string] as const] : [])))
-  const found: { token: string; creator: string; pair: string | null; needsHistory: boolean }[] = [...created].map(([token, creator]) => ({ token, creator, pair: null, needsHistory: false }))
+  const found: TrackStart[] = [...created].map(([token, creator]) => ({ token, creator, pair: null, needsHistory: false }))
   for (const log of event.logs) {
     if (log.kind !== 'pairCreated') continue
     const role = state.store.get('roles', log.pair) ?? pairRole(log.token0, log.token1, quotes)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { HolderRow, RiskItem, TokenItem, TokenRisk } from '../../src/protocol/items.js'
-import { token } from '../support/fixtures.js'
+import type { HolderRow, TokenItem, TokenRisk } from '../../src/protocol/items.js'
+import { riskFigures, riskItem, token } from '../support/fixtures.js'
 import { addTokens, publishItems, writeState } from '../support/publish.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 import { connect, type Received, type TestClient } from '../support/wsClient.js'
@@ -20,25 +20,7 @@ afterAll(async () => {
   await server.stop()
 })
 
-function figures(overrides: Partial<TokenRisk> = {}): TokenRisk {
-  return {
-    holders: 12,
-    top10Percent: 40,
-    devHeldPercent: 20,
-    snipers: { count: 2, heldPercent: 3 },
-    bundles: { count: 0, heldPercent: 0 },
-    insiders: { count: 1, heldPercent: 5 },
-    lp: { burnedPercent: 0.1, creatorPercent: 99.9, othersPercent: 0 },
-    buyTaxPercent: null,
-    sellTaxPercent: null,
-    honeypot: null,
-    complete: false,
-    blockNumber: 100,
-    ...overrides,
-  }
-}
-const riskItem = (address: string, overrides: Partial<TokenRisk> = {}): RiskItem => ({ tokenAddress: address, tokenSymbol: 'MEME', ...figures(overrides), timestamp: 1_700_000_000 })
-const launch = (address: string, liquidityUsd: number | null, risk: Partial<TokenRisk>): TokenItem => ({ ...token(address), initialLiquidityUsd: liquidityUsd, risk: figures(risk) })
+const launch = (address: string, liquidityUsd: number | null, risk: Partial<TokenRisk>): TokenItem => ({ ...token(address), initialLiquidityUsd: liquidityUsd, risk: riskFigures(risk) })
 
 async function subscribed(channel: string, params?: unknown) {
   const c = await connect(server.url)

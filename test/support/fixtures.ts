@@ -1,4 +1,4 @@
-import type { AlertItem, PriceItem, TokenItem, TradeItem } from '../../src/protocol/items.js'
+import type { AlertItem, PriceItem, RiskItem, TokenItem, TokenRisk, TradeItem } from '../../src/protocol/items.js'
 
 let n = 0
 const hash = () => `0x${(++n).toString(16).padStart(64, '0')}`
@@ -55,4 +55,27 @@ export function alert(type: AlertItem['type'], tokenAddress: string, overrides: 
     timestamp: 1_700_000_000,
     ...overrides,
   }
+}
+
+/** A launch's risk figures, partly known. */
+export function riskFigures(overrides: Partial<TokenRisk> = {}): TokenRisk {
+  return {
+    holders: 12,
+    top10Percent: 40,
+    devHeldPercent: 20,
+    snipers: { count: 2, heldPercent: 3 },
+    bundles: { count: 0, heldPercent: 0 },
+    insiders: { count: 1, heldPercent: 5 },
+    lp: { burnedPercent: 0.1, creatorPercent: 99.9, othersPercent: 0 },
+    buyTaxPercent: null,
+    sellTaxPercent: null,
+    honeypot: null,
+    complete: false,
+    blockNumber: 100,
+    ...overrides,
+  }
+}
+
+export function riskItem(tokenAddress: string, overrides: Partial<TokenRisk> = {}): RiskItem {
+  return { tokenAddress, tokenSymbol: 'MEME', ...riskFigures(overrides), timestamp: 1_700_000_000 }
 }
