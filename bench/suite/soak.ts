@@ -9,11 +9,12 @@ import { forkRpc, nowMs } from './ipc.js'
 import { mb, openClients, type Fleet, type Log } from './scenarios.js'
 import type { Stats } from './serverKit.js'
 
-type Sample = { minute: number; rssBytes: number; heapUsedBytes: number; connections: number; framesReceived: number; cpuPercent: number }
+type SoakStats = Stats & { heapTotalBytes: number; externalBytes: number }
+type Sample = { minute: number; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; connections: number; framesReceived: number; cpuPercent: number }
 
 export async function runSoak({ minutes, clients, log, machine }: { minutes: number; clients: number; log: Log; machine: Record<string, unknown> }): Promise<void> {
   log(`(e) soak: embedded devnet + ${clients} clients on every channel for ${minutes} min, server RSS every minute`)
-  const server = forkRpc(new URL('./servers/embedded.ts', import.meta.url).pathname)
+  const server = forkRpc(new URL('./servers/embedded.ts', import.meta.url).pathname, [], process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])
   const fleet: Fleet = { kind: 'ours', server, url: '', gens: [], clients: 0 }
   const startedAt = new Date()
   try {
@@ -24,16 +25,16 @@ export async function runSoak({ minutes, clients, log, machine }: { minutes: num
     log(`  ${c.established} clients subscribed to trades, prices, tokens and alerts${c.failed ? `, ${c.failed} failed (${c.firstError})` : ''}`)
     const samples: Sample[] = []
     const t0 = nowMs()
-    let previous: Stats | null = null
+    let previous: SoakStats | null = null
     for (let minute = 0; minute <= minutes; minute++) {
       const wait = t0 + minute * 60_000 - nowMs()
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const s = await server.call<Stats>('stats')
+      const s = await server.call<SoakStats>('stats')
       const frames = (await Promise.all(fleet.gens.map((g) => g.call<{ frames: number }>('counts')))).reduce((n, x) => n + x.frames, 0)
       const cpuPercent = previous ? Math.round(((s.cpuUs - previous.cpuUs) / 1000 / (s.at - previous.at)) * 1000) / 10 : 0
       previous = s
-      samples.push({ minute, rssBytes: s.rssBytes, heapUsedBytes: s.heapUsedBytes, connections: s.connections, framesReceived: frames, cpuPercent })
-      log(`  minute ${minute}: RSS ${mb(s.rssBytes)} MB, heap ${mb(s.heapUsedBytes)} MB, ${s.connections} connections, ${frames} data frames received so far, CPU ${cpuPercent} %`)
+      samples.push({ minute, rssBytes: s.rssBytes, heapUsedBytes: s.heapUsedBytes, heapTotalBytes: s.heapTotalBytes, externalBytes: s.externalBytes, connections: s.connections, framesReceived: frames, cpuPercent })
+      log(`  minute ${minute}: RSS ${mb(s.rssBytes)} MB, heap ${mb(s.heapUsedBytes)} of ${mb(s.heapTotalBytes)} MB, external ${mb(s.externalBytes)} MB, ${s.connections} connections, ${frames} data frames received so far, CPU ${cpuPercent} %`)
     }
     const span = Math.min(15, minutes / 2)
     const tail = samples.filter((s) => s.minute >= minutes - span)

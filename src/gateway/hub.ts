@@ -7,6 +7,7 @@ import { encodeData, type ReorgMessage } from '../protocol/serverMessages.js'
 import { createChannelFeed, type ChannelFeed, type FeedBreak } from './channelFeed.js'
 import { channelRules, type ChannelRule } from './channelRules.js'
 import { deliver, type Client, type Frame } from './client.js'
+import { textFrame } from './wireFrame.js'
 
 /**
  * The hub keeps the subscription index (channel → key → groups of clients with equal params), follows
@@ -190,7 +191,8 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
   function frameOf(message: Extract<BusMessage, { kind: 'data' }>, positions: readonly number[]): Frame {
     counters.framesEncoded++
     const items = positions.map((i) => message.items[i]!.json)
-    const frame: Frame = { seq: message.seq, bytes: Buffer.from(encodeData(message.channel, dataKey[message.channel], message.seq, items)) }
+    const { wire, payload } = textFrame(encodeData(message.channel, dataKey[message.channel], message.seq, items))
+    const frame: Frame = { seq: message.seq, bytes: payload, wire }
     const replace = positions.map((i) => message.items[i]!.route.replace)
     if (replace[0] !== undefined) frame.latest = { keys: replace as string[], items }
     return frame
@@ -217,7 +219,8 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
   function reorgFrame(message: Extract<BusMessage, { kind: 'reorg' }>): Frame {
     const { channel, seq, fromBlock, toBlock, txHashes, ids } = message
     const reorg: ReorgMessage = { type: 'reorg', channel, seq, fromBlock, toBlock, txHashes: [...txHashes], ...(ids ? { ids: [...ids] } : {}) }
-    return { seq, bytes: Buffer.from(JSON.stringify(reorg)) }
+    const { wire, payload } = textFrame(JSON.stringify(reorg))
+    return { seq, bytes: payload, wire }
   }
 
   function route(message: BusMessage): void {

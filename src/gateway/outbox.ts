@@ -2,11 +2,15 @@ import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import { channels, dataKey, type Channel } from '../protocol/items.js'
 import { encodeData } from '../protocol/serverMessages.js'
+import { frameOf, textFrame } from './wireFrame.js'
 
 /** A frame ready for the wire: encoded once, shared by every client that receives it. */
 export type Frame = {
   seq: number
+  /** The message (JSON). */
   bytes: Buffer
+  /** The same message as a WebSocket frame (`textFrame`): what a connection without extensions gets. */
+  wire: Buffer
   /**
    * The frame's items with the key under which a newer item replaces an older one (prices: the
    * token). Present only on channels where just the latest item per key matters.
@@ -123,6 +127,11 @@ class ClientOutbox implements Outbox {
   private readonly flusher: Flusher
   private readonly onOverflow: () => void
   private readonly traffic: Traffic | undefined
+  /**
+   * No extension negotiated (no permessage-deflate): frames go to the socket as built, shared by
+   * every such client (the queue holds wire frames). Otherwise `ws.send` frames (and compresses) each.
+   */
+  private readonly framed: boolean
   private entries: Entry[] = []
   private bytes = 0
   /** Price merges in progress (only while behind), created on first use. */
@@ -144,6 +153,7 @@ class ClientOutbox implements Outbox {
     this.flusher = flusher
     this.onOverflow = onOverflow
     this.traffic = traffic
+    this.framed = ws.extensions === ''
   }
 
   send(data: Buffer | string, channel?: Channel): void {
@@ -152,7 +162,8 @@ class ClientOutbox implements Outbox {
       this.slots?.delete(channel)
       count(this.traffic, channel, typeof data === 'string' ? Buffer.byteLength(data) : data.length)
     }
-    this.push(typeof data === 'string' ? Buffer.from(data) : data)
+    if (this.framed) this.push(typeof data === 'string' ? textFrame(data).wire : frameOf(data))
+    else this.push(typeof data === 'string' ? Buffer.from(data) : data)
   }
 
   sendFrame(channel: Channel, frame: Frame): void {
@@ -160,7 +171,7 @@ class ClientOutbox implements Outbox {
     if (frame.latest && this.behind()) return this.merge(channel, frame.seq, frame.latest)
     this.slots?.delete(channel)
     count(this.traffic, channel, frame.bytes.length)
-    this.push(frame.bytes)
+    this.push(this.framed ? frame.wire : frame.bytes)
   }
 
   flush(): void {
@@ -241,15 +252,18 @@ class ClientOutbox implements Outbox {
     this.entries = []
     this.bytes = 0
     this.slots = null
-    const { ws, socket } = this
+    const { ws, socket, framed } = this
     socket.cork()
     try {
       for (const entry of batch) {
-        if (Buffer.isBuffer(entry)) ws.send(entry, TEXT)
-        else {
+        if (Buffer.isBuffer(entry)) {
+          if (framed) socket.write(entry)
+          else ws.send(entry, TEXT)
+        } else {
           const text = encodeSlot(entry)
           count(this.traffic, entry.channel, Buffer.byteLength(text))
-          ws.send(text, TEXT)
+          if (framed) socket.write(textFrame(text).wire)
+          else ws.send(text, TEXT)
         }
       }
     } finally {

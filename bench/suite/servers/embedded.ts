@@ -40,6 +40,6 @@ serveRpc({
   stats() {
     const cpu = process.cpuUsage()
     const memory = process.memoryUsage()
-    return { cpuUs: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, connections: app.gateway?.connections() ?? 0, slowClosed: app.gateway?.stats().slowConsumers ?? 0, at: nowMs() }
+    return { cpuUs: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal, externalBytes: memory.external, connections: app.gateway?.connections() ?? 0, slowClosed: app.gateway?.stats().slowConsumers ?? 0, at: nowMs() }
   },
 }, () => app.stop())
