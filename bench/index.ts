@@ -97,15 +97,11 @@ const P99_LIMIT_MS = 50
 // Bounded whatever happens: the children are killed (by handle) and the run exits non-zero.
 const hardStop = setTimeout(() => {
   log(`time limit (${plan.hardLimitMs / 60_000} min) reached: stopping`)
-  killForked()
-  process.exit(2)
+  void killForked().finally(() => process.exit(2))
 }, soakMinutes !== null ? (soakMinutes + 10) * 60_000 : plan.hardLimitMs)
 hardStop.unref()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killForked()
-    process.exit(130)
-  })
+  process.once(signal, () => void killForked().finally(() => process.exit(130)))
 }
 
 const readOr = (path: string, fallback: string) => {
@@ -379,7 +375,7 @@ try {
   console.error(err)
   process.exitCode = 1
 } finally {
-  killForked()
+  await killForked()
   clearTimeout(hardStop)
 }
 process.exit()

@@ -75,9 +75,19 @@ export function track(child: ChildProcess): void {
   child.once('exit', () => forked.delete(child))
 }
 
-/** SIGKILLs every child this process forked and is still running (abort path). */
-export function killForked(): void {
-  for (const child of forked) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+/**
+ * Stops every child this process forked that still runs (abort path): SIGTERM first, so that a child
+ * that started anvil stops it too (a SIGKILLed parent leaves its anvil behind), then SIGKILL for any
+ * child still there after `graceMs`.
+ */
+export async function killForked(graceMs = 2000): Promise<void> {
+  const running = [...forked].filter((child) => child.exitCode === null && child.signalCode === null)
+  const exits = running.map((child) => new Promise((resolve) => child.once('exit', resolve)))
+  for (const child of running) child.kill('SIGTERM')
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([Promise.all(exits), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
+  clearTimeout(timer)
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
 }
 
 /**

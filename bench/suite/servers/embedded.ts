@@ -3,7 +3,7 @@
  * chain configured: the embedded devnet (anvil on a free port, our contracts, the market simulator),
  * the indexer and the gateway in this process. Answers `start` once it serves, and `stats`.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -40,6 +40,33 @@ serveRpc({
   stats() {
     const cpu = process.cpuUsage()
     const memory = process.memoryUsage()
-    return { cpuUs: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal, externalBytes: memory.external, connections: app.gateway?.connections() ?? 0, slowClosed: app.gateway?.stats().slowConsumers ?? 0, at: nowMs() }
+    // Then what the process holds once its garbage is collected: V8 lets old space grow to several
+    // times the live heap between collections, so a plain sample says where that sawtooth was.
+    globalThis.gc?.()
+    const collected = process.memoryUsage()
+    return {
+      cpuUs: cpu.user + cpu.system,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
+      externalBytes: memory.external,
+      rssAfterGcBytes: collected.rss,
+      heapAfterGcBytes: collected.heapUsed,
+      ...procStatus(),
+      connections: app.gateway?.connections() ?? 0,
+      slowClosed: app.gateway?.stats().slowConsumers ?? 0,
+      at: nowMs(),
+    }
   },
 }, () => app.stop())
+
+/** Anonymous and file-backed resident memory (Linux), in bytes. */
+function procStatus(): { rssAnonBytes?: number; rssFileBytes?: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8')
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024
+    return { rssAnonBytes: kb('RssAnon'), rssFileBytes: kb('RssFile') }
+  } catch {
+    return {}
+  }
+}
