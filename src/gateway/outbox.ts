@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import { channels, dataKey, type Channel } from '../protocol/items.js'
 import { encodeData } from '../protocol/serverMessages.js'
-import { frameOf, textFrame } from './wireFrame.js'
+import { framePayload, textFrame } from './wireFrame.js'
 
 /** A frame ready for the wire: encoded once, shared by every client that receives it. */
 export type Frame = {
@@ -162,7 +162,7 @@ class ClientOutbox implements Outbox {
       this.slots?.delete(channel)
       count(this.traffic, channel, typeof data === 'string' ? Buffer.byteLength(data) : data.length)
     }
-    if (this.framed) this.push(typeof data === 'string' ? textFrame(data).wire : frameOf(data))
+    if (this.framed) this.push(typeof data === 'string' ? textFrame(data).wire : framePayload(data))
     else this.push(typeof data === 'string' ? Buffer.from(data) : data)
   }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
-import { frameOf, textFrame } from './wireFrame.js'
+import { framePayload, textFrame } from './wireFrame.js'
 
 // ws's own framing (not in its type declarations) is the reference.
 const { Sender } = createRequire(import.meta.url)('ws') as { Sender: { frame(data: Buffer, options: object): Buffer[] } }
@@ -14,7 +14,7 @@ describe('wire frames', () => {
     const { wire, payload: view } = textFrame(text)
     expect(wire.equals(wsFrame(payload))).toBe(true)
     expect(view.equals(payload)).toBe(true)
-    expect(frameOf(payload).equals(wire)).toBe(true)
+    expect(framePayload(payload).equals(wire)).toBe(true)
   })
 
   it('shares memory between the frame and its payload', () => {

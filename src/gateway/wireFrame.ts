@@ -40,7 +40,7 @@ export function textFrame(text: string): TextFrame {
 }
 
 /** The frame of a payload that is already bytes (copied once). */
-export function frameOf(payload: Buffer): Buffer {
+export function framePayload(payload: Buffer): Buffer {
   const offset = headerSize(payload.length)
   const wire = Buffer.allocUnsafe(offset + payload.length)
   writeHeader(wire, payload.length)
