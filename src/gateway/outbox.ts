@@ -162,8 +162,7 @@ class ClientOutbox implements Outbox {
       this.slots?.delete(channel)
       count(this.traffic, channel, typeof data === 'string' ? Buffer.byteLength(data) : data.length)
     }
-    if (this.framed) this.push(typeof data === 'string' ? textFrame(data).wire : framePayload(data))
-    else this.push(typeof data === 'string' ? Buffer.from(data) : data)
+    this.push(this.bytesOf(data))
   }
 
   sendFrame(channel: Channel, frame: Frame): void {
@@ -225,6 +224,19 @@ class ClientOutbox implements Outbox {
     this.queued()
   }
 
+  /** A whole message as the queue holds it: its wire frame, or (with an extension) its payload for `ws.send`. */
+  private bytesOf(data: Buffer | string): Buffer {
+    if (!this.framed) return typeof data === 'string' ? Buffer.from(data) : data
+    return typeof data === 'string' ? textFrame(data).wire : framePayload(data)
+  }
+
+  /** A merged slot's message, counted as sent. */
+  private slotBytes(slot: Slot): Buffer {
+    const text = encodeSlot(slot)
+    count(this.traffic, slot.channel, Buffer.byteLength(text))
+    return this.bytesOf(text)
+  }
+
   private merge(channel: Channel, seq: number, latest: NonNullable<Frame['latest']>): void {
     const slots = (this.slots ??= new Map())
     let slot = slots.get(channel)
@@ -256,15 +268,9 @@ class ClientOutbox implements Outbox {
     socket.cork()
     try {
       for (const entry of batch) {
-        if (Buffer.isBuffer(entry)) {
-          if (framed) socket.write(entry)
-          else ws.send(entry, TEXT)
-        } else {
-          const text = encodeSlot(entry)
-          count(this.traffic, entry.channel, Buffer.byteLength(text))
-          if (framed) socket.write(textFrame(text).wire)
-          else ws.send(text, TEXT)
-        }
+        const bytes = Buffer.isBuffer(entry) ? entry : this.slotBytes(entry)
+        if (framed) socket.write(bytes)
+        else ws.send(bytes, TEXT)
       }
     } finally {
       socket.uncork()
