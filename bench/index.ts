@@ -17,6 +17,7 @@
  *   npm run bench -- --soak [minutes] only (e): the embedded devnet with 100 clients, RSS every minute (default 30)
  *   --servers ours,raw,sio   --only fanout1k,fanout10k,workload,storm   (a partial run)
  *   BENCH_SERVER_NODE_FLAGS="--cpu-prof"   node flags for the servers under test (profiling)
+ *   BENCH_CLIENT_NODE_FLAGS="--cpu-prof"   node flags for the load-generator processes
  *
  * The machine is shared: before each measurement the run waits (10 min in all at most) for other
  * processes to use < 25 % of a core, repeats a measurement they disturbed (3 attempts, the least

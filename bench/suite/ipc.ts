@@ -18,6 +18,9 @@ export type Rpc = {
 /** Every child forked by this process (so that an abort can kill exactly these). */
 const forked = new Set<ChildProcess>()
 
+/** Extra node flags for forked processes from an environment variable (e.g. BENCH_SERVER_NODE_FLAGS="--cpu-prof"). */
+export const nodeFlags = (variable: string): string[] => process.env[variable]?.split(' ').filter(Boolean) ?? []
+
 /** Forks a TypeScript module (through tsx) and wraps its IPC channel. */
 export function forkRpc(modulePath: string, args: string[] = [], execArgv: string[] = []): Rpc {
   const child = fork(modulePath, args, { execArgv: [...execArgv, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

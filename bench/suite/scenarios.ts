@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import type { ConnectArgs, ConnectResult, Protocol, Report } from './loadClients.js'
-import { forkRpc, nowMs, type Rpc } from './ipc.js'
+import { forkRpc, nodeFlags, nowMs, type Rpc } from './ipc.js'
 import type { BlocksResult, RunResult, Stats } from './serverKit.js'
 import { mergeHistograms, ms, percentiles, quantile, type Percentiles } from './stats.js'
 import type { Workload } from './workload.js'
@@ -112,7 +112,7 @@ function nextLocalAddress(): string {
 export type Fleet = { kind: ServerKind; server: Rpc; url: string; gens: Rpc[]; clients: number }
 
 export async function startServer(kind: ServerKind): Promise<Fleet> {
-  const server = forkRpc(here(SERVER_MODULES[kind]), [], ['--expose-gc', ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])])
+  const server = forkRpc(here(SERVER_MODULES[kind]), [], ['--expose-gc', ...nodeFlags('BENCH_SERVER_NODE_FLAGS')])
   const port = await server.call<number>('start', null, 30_000)
   return { kind, server, url: `ws://127.0.0.1:${port}`, gens: [], clients: 0 }
 }
@@ -127,7 +127,7 @@ export type ConnectSummary = { established: number; failed: number; errors: Reco
 /** Opens `total` clients from fresh generator processes; resolves once every one is subscribed or failed. */
 export async function openClients(fleet: Fleet, total: number, workload: Workload, concurrencyPerProcess: number, timeoutMs = 60_000): Promise<ConnectSummary> {
   const parts = shares(total)
-  const gens = parts.map(() => forkRpc(here('loadClients.ts')))
+  const gens = parts.map(() => forkRpc(here('loadClients.ts'), [], nodeFlags('BENCH_CLIENT_NODE_FLAGS')))
   fleet.gens.push(...gens)
   // Generators load (tsx) before the clock starts.
   await Promise.all(gens.map((g) => g.call('reset', null, 30_000)))

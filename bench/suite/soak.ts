@@ -8,7 +8,7 @@
  * bench/results/soak.json and a dated copy.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { forkRpc, nowMs } from './ipc.js'
+import { forkRpc, nodeFlags, nowMs } from './ipc.js'
 import { mb, openClients, type Fleet, type Log } from './scenarios.js'
 import type { Stats } from './serverKit.js'
 
@@ -17,7 +17,7 @@ type Sample = Omit<SoakStats, 'cpuUs' | 'at' | 'slowClosed'> & { minute: number;
 
 export async function runSoak({ minutes, clients, log, machine }: { minutes: number; clients: number; log: Log; machine: Record<string, unknown> }): Promise<void> {
   log(`(e) soak: embedded devnet + ${clients} clients on every channel for ${minutes} min, server RSS every minute`)
-  const server = forkRpc(new URL('./servers/embedded.ts', import.meta.url).pathname, [], ['--expose-gc', ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])])
+  const server = forkRpc(new URL('./servers/embedded.ts', import.meta.url).pathname, [], ['--expose-gc', ...nodeFlags('BENCH_SERVER_NODE_FLAGS')])
   const fleet: Fleet = { kind: 'ours', server, url: '', gens: [], clients: 0 }
   const startedAt = new Date()
   try {
