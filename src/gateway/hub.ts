@@ -1,19 +1,20 @@
 import type { Logger } from 'pino'
 import type { Bus, BusMessage, EncodedItem } from '../bus/bus.js'
 import type { ChannelParams, SubscribeMessage, UnsubscribeParams } from '../protocol/clientMessages.js'
-import { channels, dataKey, type Channel } from '../protocol/items.js'
+import { channels, type Channel } from '../protocol/items.js'
 import { WILDCARD } from '../protocol/routing.js'
-import { encodeData, type ReorgMessage } from '../protocol/serverMessages.js'
+import type { ReorgMessage } from '../protocol/serverMessages.js'
 import { createChannelFeed, type ChannelFeed, type FeedBreak } from './channelFeed.js'
 import { channelRules, type ChannelRule } from './channelRules.js'
 import { deliver, type Client, type Frame } from './client.js'
+import { createMessageFrames } from './messageFrames.js'
 import { textFrame } from './wireFrame.js'
 
 /**
  * The hub keeps the subscription index (channel → key → groups of clients with equal params), follows
  * the bus channels its clients use, and turns each bus message into frames: every group is matched
- * once, every distinct selection of items is framed once (from the items' JSON texts, never
- * re-encoded) and shared by the clients that chose it; per client, a queue append.
+ * once, every distinct selection of items is framed once (`messageFrames.ts`: slices of the items'
+ * bytes, encoded once per message) and shared by the clients that chose it; per client, a queue append.
  */
 export type Hub = {
   /** The params a subscribe would leave the client with (merged with its current ones), without applying them. */
@@ -138,6 +139,7 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
   const indexes = new Map<Channel, Index>(channels.map((c) => [c, { byKey: new Map(), groups: new Map(), groupOf: new Map(), all: new Set(), members: new Set() }]))
   const feeds = new Map<Channel, ChannelFeed>()
   const counters = { framesEncoded: 0, groupsMatched: 0 }
+  const encoded = () => void counters.framesEncoded++
 
   function openFeed(channel: Channel): ChannelFeed {
     let feed = feeds.get(channel)
@@ -187,35 +189,6 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     }
   }
 
-  /** The frame of some of a message's items (`positions`), encoded once. */
-  function frameOf(message: Extract<BusMessage, { kind: 'data' }>, positions: readonly number[]): Frame {
-    counters.framesEncoded++
-    const items = positions.map((i) => message.items[i]!.json)
-    const { wire, payload } = textFrame(encodeData(message.channel, dataKey[message.channel], message.seq, items))
-    const frame: Frame = { seq: message.seq, bytes: payload, wire }
-    const replace = positions.map((i) => message.items[i]!.route.replace)
-    if (replace[0] !== undefined) frame.latest = { keys: replace as string[], items }
-    return frame
-  }
-
-  /** The whole message's frame (every item), built on first use. */
-  function fullFrame(message: Extract<BusMessage, { kind: 'data' }>): () => Frame {
-    let frame: Frame | undefined
-    return () => (frame ??= frameOf(message, message.items.map((_, i) => i)))
-  }
-
-  /** The frame of a selection: the whole message shares `full`; each other distinct selection is framed once. */
-  function selectionFramer(message: Extract<BusMessage, { kind: 'data' }>, full: () => Frame): (positions: readonly number[]) => Frame {
-    const bySelection = new Map<string, Frame>()
-    return (positions) => {
-      if (positions.length === message.items.length) return full()
-      const selection = positions.join(',')
-      let frame = bySelection.get(selection)
-      if (!frame) bySelection.set(selection, (frame = frameOf(message, positions)))
-      return frame
-    }
-  }
-
   function reorgFrame(message: Extract<BusMessage, { kind: 'reorg' }>): Frame {
     const { channel, seq, fromBlock, toBlock, txHashes, ids } = message
     const reorg: ReorgMessage = { type: 'reorg', channel, seq, fromBlock, toBlock, txHashes: [...txHashes], ...(ids ? { ids: [...ids] } : {}) }
@@ -234,18 +207,17 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
     }
     if (message.items.length === 0) return
     const index = indexes.get(channel)!
-    const full = fullFrame(message)
+    const frames = createMessageFrames(message, encoded)
     // The fast path: every client that selects every item gets the same frame; per client, a queue append.
     if (index.all.size > 0) {
-      const frame = full()
+      const frame = frames.full()
       for (const client of index.all) deliver(client, channel, frame)
     }
     if (index.byKey.size > 0) {
-      const framed = selectionFramer(message, full)
       const picked = match(index, channelRules[channel] as ChannelRule<Channel>, message.items)
       counters.groupsMatched += picked.size
       for (const [group, positions] of picked) {
-        const frame = framed(positions)
+        const frame = frames.select(positions)
         for (const client of group.members) deliver(client, channel, frame)
       }
     }
@@ -275,10 +247,10 @@ export function createHub({ bus, logger, onBroken, counters: busCounters = creat
       if (message.kind === 'reorg') return client.subs.has(message.channel) ? reorgFrame(message) : null
       const params = client.subs.get(message.channel)
       if (!params || message.items.length === 0) return null
-      const full = fullFrame(message)
-      if (indexes.get(message.channel)!.all.has(client)) return full()
+      const frames = createMessageFrames(message, encoded)
+      if (indexes.get(message.channel)!.all.has(client)) return frames.full()
       const positions = positionsFor(channelRules[message.channel] as ChannelRule<Channel>, params, message.items)
-      return positions.length === 0 ? null : selectionFramer(message, full)(positions)
+      return positions.length === 0 ? null : frames.select(positions)
     },
     members: (channel) => indexes.get(channel)!.members,
     subscriberCount: (channel) => indexes.get(channel)!.members.size,

@@ -26,24 +26,27 @@ function writeHeader(target: Buffer, length: number): void {
 /** A text message's frame (`wire`) and its payload (`payload`, a view of the same memory). */
 export type TextFrame = { wire: Buffer; payload: Buffer }
 
+/** A frame for `length` payload bytes, its header written: the payload goes from `offset` on. */
+export function allocFrame(length: number): { wire: Buffer; offset: number } {
+  const offset = headerSize(length)
+  const wire = Buffer.allocUnsafe(offset + length)
+  writeHeader(wire, length)
+  return { wire, offset }
+}
+
 /**
  * @example
  * const { wire, payload } = textFrame('{"type":"pong"}') // wire: <81 0f 7b 22 …>, payload: <7b 22 …>
  */
 export function textFrame(text: string): TextFrame {
-  const length = Buffer.byteLength(text)
-  const offset = headerSize(length)
-  const wire = Buffer.allocUnsafe(offset + length)
-  writeHeader(wire, length)
+  const { wire, offset } = allocFrame(Buffer.byteLength(text))
   wire.write(text, offset)
   return { wire, payload: wire.subarray(offset) }
 }
 
 /** The frame of a payload that is already bytes (copied once). */
 export function framePayload(payload: Buffer): Buffer {
-  const offset = headerSize(payload.length)
-  const wire = Buffer.allocUnsafe(offset + payload.length)
-  writeHeader(wire, payload.length)
+  const { wire, offset } = allocFrame(payload.length)
   payload.copy(wire, offset)
   return wire
 }
