@@ -348,6 +348,22 @@ export type BlocksSummary = {
   closes: Record<string, number>
   aborted: string | null
   otherCpuPercent: number
+  /** The server's GC pauses in the window. */
+  gc: { pauses: number; totalMs: number; maxMs: number }
+  /** Blocks of at least `minTrades` trades (the issue's "500-trade block"): their completion. */
+  largest: { minTrades: number; blocks: number; completionMs: { p50: number | null; max: number | null } }
+  /** Every measured block: [trades, completion ms, ms of server GC pauses during its fan-out]. */
+  perBlock: [number, number, number][]
+}
+
+/** Blocks with at least this many trades count as the largest (the generator makes 50–500). */
+export const LARGE_BLOCK_TRADES = 400
+
+/** Milliseconds of the pauses that overlap [from, to]. */
+function pausedMs(pauses: readonly [number, number][], from: number, to: number): number {
+  let total = 0
+  for (const [at, duration] of pauses) total += Math.max(0, Math.min(to, at + duration) - Math.max(from, at))
+  return total
 }
 
 /** The realistic workload: blocks every `intervalMs`; per block, publish → last receipt by any client. */
@@ -364,6 +380,11 @@ export async function runBlocks(fleet: Fleet, o: { count: number; warmup: number
   const maxByK = new Map<number, number>()
   for (const r of reports) for (const [k, , max] of r.perK) maxByK.set(k, Math.max(maxByK.get(k) ?? -Infinity, max))
   const completions = measured.map((b) => maxByK.get(b.k)).filter((x): x is number => x !== undefined).sort((a, b) => a - b)
+  const perBlock = measured.flatMap((b): [number, number, number][] => {
+    const done = maxByK.get(b.k)
+    return done === undefined ? [] : [[b.trades, ms(done), ms(pausedMs(res.gcPauses, b.sentAt, b.sentAt + done))]]
+  })
+  const large = perBlock.filter(([trades]) => trades >= LARGE_BLOCK_TRADES).map(([, done]) => done).sort((a, b) => a - b)
   const windowS = (res.windowEndMs - res.windowStartMs) / 1000
   const coveredS = (reports[0]?.coveredMs ?? 0) / 1000
   const received = reports.reduce((n, r) => n + r.received, 0)
@@ -391,6 +412,9 @@ export async function runBlocks(fleet: Fleet, o: { count: number; warmup: number
     closes,
     aborted: res.aborted,
     otherCpuPercent,
+    gc: { pauses: res.gcPauses.length, totalMs: ms(res.gcPauses.reduce((n, [, d]) => n + d, 0)), maxMs: ms(Math.max(0, ...res.gcPauses.map(([, d]) => d))) },
+    largest: { minTrades: LARGE_BLOCK_TRADES, blocks: large.length, completionMs: { p50: quantile(large, 0.5), max: large.at(-1) ?? null } },
+    perBlock,
   }
 }
 

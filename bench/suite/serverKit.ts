@@ -10,6 +10,7 @@
  *   blocks { count, intervalMs, warmup, seed, maxRssBytes } → `BlocksResult` (the realistic workload)
  *   exit
  */
+import { PerformanceObserver } from 'node:perf_hooks'
 import { nowMs, serveRpc } from './ipc.js'
 import { fanoutTrade, planBlock, stampBlock, type Block, type Stamp } from './workload.js'
 import type { TradeItem } from '../../src/protocol/items.js'
@@ -41,6 +42,8 @@ export type RunResult = {
 export type BlocksArgs = { count: number; intervalMs: number; warmup: number; seed: number; maxRssBytes: number }
 export type BlocksResult = {
   blocks: { k: number; sentAt: number; measured: boolean; trades: number; prices: number; alerts: number; publishMs: number }[]
+  /** This process's GC pauses from the first measured block on: [start (the `nowMs` clock), duration ms]. */
+  gcPauses: [number, number][]
   windowStartMs: number
   windowEndMs: number
   cpuMsInWindow: number
@@ -49,6 +52,13 @@ export type BlocksResult = {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc
+
+/** GC pauses of this process as [start (the `nowMs` clock), duration ms], the newest last (bounded). */
+const gcPauses: [number, number][] = []
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push([performance.timeOrigin + entry.startTime, entry.duration])
+  if (gcPauses.length > 10_000) gcPauses.splice(0, gcPauses.length - 10_000)
+}).observe({ entryTypes: ['gc'] })
 
 export function runServer(target: Target): void {
   /** Message and block numbers run on across commands, so a late frame is never confused with a new one. */
@@ -127,7 +137,11 @@ export function runServer(target: Target): void {
         const now = nowMs()
         if (i === count || aborted) {
           const cpu = process.cpuUsage(windowStart?.cpu)
-          resolve({ blocks: out, windowStartMs: windowStart?.at ?? now, windowEndMs: now, cpuMsInWindow: windowStart ? (cpu.user + cpu.system) / 1000 : 0, rssMaxBytes: rssMax, aborted })
+          const from = windowStart?.at ?? now
+          // GC entries are delivered asynchronously: wait a turn so the last pauses are in.
+          setImmediate(() =>
+            resolve({ blocks: out, gcPauses: gcPauses.filter(([at]) => at >= from), windowStartMs: from, windowEndMs: now, cpuMsInWindow: windowStart ? (cpu.user + cpu.system) / 1000 : 0, rssMaxBytes: rssMax, aborted }),
+          )
           return
         }
         if (i === warmup) windowStart = { at: now, cpu: process.cpuUsage() }
