@@ -306,30 +306,51 @@ export async function stepRates(fleet: Fleet, rates: number[], mode: Stepping, o
   const steps: StepResult[] = []
   let best: StepResult | null = null
   for (const rate of rates) {
-    // The machine is shared: a step during which other processes took CPU is repeated (twice at most); the least disturbed attempt counts.
-    await waitQuiet(fleet, log)
-    let step = await fanoutStep(fleet, rate, o)
-    for (let attempt = 2; attempt <= 3 && patient() && step.otherCpuPercent > BUSY_NEIGHBOUR_PERCENT; attempt++) {
-      log(`  (other processes used ${step.otherCpuPercent} % of a core during ${rate} msg/s: repeating it)`)
-      await waitQuiet(fleet, log, 60_000)
-      const again = await fanoutStep(fleet, rate, o)
-      again.attempts = attempt
-      if (again.otherCpuPercent < step.otherCpuPercent) step = { ...again }
-      else step.attempts = attempt
+    let step = await quietStep(fleet, rate, o, log)
+    // One stall of a loaded 2-core machine (the publisher more than a second late, a p99 over the
+    // line) ends a climb for any server: a failing step is measured once more before it stops it.
+    if (!stepHeld(step, rate, mode, o.p99LimitMs) && patient()) {
+      logStep(log, fleet, rate, step, '→ measuring it once more')
+      const again = await quietStep(fleet, rate, o, log)
+      again.attempts = step.attempts + 1
+      step = again
     }
     steps.push(step)
-    const kept = step.deliveryRatio >= 0.95 && step.publishedPerSec >= 0.95 * rate && step.drained && step.slowClosed === 0 && Object.keys(step.closes).length === 0 && !step.aborted
-    const withinLatency = (step.latencyMs?.p99 ?? Infinity) <= o.p99LimitMs
-    const ok = kept && (mode === 'throughput' || withinLatency)
-    log(
-      `  ${SERVER_NAMES[fleet.kind]} ${fleet.clients} clients, ${rate} msg/s: published ${step.publishedPerSec}/s, delivered ${fmt(step.deliveredPerSec)}/s (${Math.round(step.deliveryRatio * 100)} %), ` +
-        `latency p50 ${step.latencyMs?.p50 ?? '–'} p99 ${step.latencyMs?.p99 ?? '–'} max ${step.latencyMs?.max ?? '–'} ms, completion p50 ${step.completionMs.p50 ?? '–'} p99 ${step.completionMs.p99 ?? '–'} ms, ` +
-        `server CPU ${step.serverCpuPercent} %, clients CPU ${step.clientCpuPercent} %, others ${step.otherCpuPercent} %, RSS ${mb(step.serverRssBytes)} MB${step.slowClosed ? `, slow-closed ${step.slowClosed}` : ''}${Object.keys(step.closes).length ? `, closes ${JSON.stringify(step.closes)}` : ''}${step.drained ? '' : ', NOT drained'}${step.aborted ? `, ${step.aborted}` : ''}${ok ? '' : ' → stop'}`,
-    )
+    const ok = stepHeld(step, rate, mode, o.p99LimitMs)
+    logStep(log, fleet, rate, step, ok ? '' : '→ stop')
     if (!ok) break
     best = step
   }
   return { steps, best }
+}
+
+/** A step, repeated (twice at most) while other processes took CPU during it; the least disturbed attempt counts. */
+async function quietStep(fleet: Fleet, rate: number, o: StepOptions, log: Log): Promise<StepResult> {
+  await waitQuiet(fleet, log)
+  let step = await fanoutStep(fleet, rate, o)
+  for (let attempt = 2; attempt <= 3 && patient() && step.otherCpuPercent > BUSY_NEIGHBOUR_PERCENT; attempt++) {
+    log(`  (other processes used ${step.otherCpuPercent} % of a core during ${rate} msg/s: repeating it)`)
+    await waitQuiet(fleet, log, 60_000)
+    const again = await fanoutStep(fleet, rate, o)
+    again.attempts = attempt
+    if (again.otherCpuPercent < step.otherCpuPercent) step = { ...again }
+    else step.attempts = attempt
+  }
+  return step
+}
+
+/** The step held: (nearly) everything published on schedule and delivered, nobody closed, and in latency mode p99 within the limit. */
+function stepHeld(step: StepResult, rate: number, mode: Stepping, p99LimitMs: number): boolean {
+  const kept = step.deliveryRatio >= 0.95 && step.publishedPerSec >= 0.95 * rate && step.drained && step.slowClosed === 0 && Object.keys(step.closes).length === 0 && !step.aborted
+  return kept && (mode === 'throughput' || (step.latencyMs?.p99 ?? Infinity) <= p99LimitMs)
+}
+
+function logStep(log: Log, fleet: Fleet, rate: number, step: StepResult, verdict: string): void {
+  log(
+    `  ${SERVER_NAMES[fleet.kind]} ${fleet.clients} clients, ${rate} msg/s: published ${step.publishedPerSec}/s, delivered ${fmt(step.deliveredPerSec)}/s (${Math.round(step.deliveryRatio * 100)} %), ` +
+      `latency p50 ${step.latencyMs?.p50 ?? '–'} p99 ${step.latencyMs?.p99 ?? '–'} max ${step.latencyMs?.max ?? '–'} ms, completion p50 ${step.completionMs.p50 ?? '–'} p99 ${step.completionMs.p99 ?? '–'} ms, ` +
+      `server CPU ${step.serverCpuPercent} %, clients CPU ${step.clientCpuPercent} %, others ${step.otherCpuPercent} %, RSS ${mb(step.serverRssBytes)} MB${step.slowClosed ? `, slow-closed ${step.slowClosed}` : ''}${Object.keys(step.closes).length ? `, closes ${JSON.stringify(step.closes)}` : ''}${step.drained ? '' : ', NOT drained'}${step.aborted ? `, ${step.aborted}` : ''}${verdict ? ` ${verdict}` : ''}`,
+  )
 }
 
 export type BlocksSummary = {
