@@ -7,8 +7,9 @@
  * as `npm start` does (bench/suite/built.ts says why).
  *
  *   npm run bench                     full run: (a) fan-out 1,000 and 10,000 clients, (b) the realistic
- *                                     workload at 10,000 clients, (c) a 10,000-connection storm and the
- *                                     RSS per idle connection; ~8–25 min, stops by itself
+ *                                     workload at 10,000 clients (3 rounds, ours and raw alternating), (c) a
+ *                                     10,000-connection storm and the RSS per idle connection; ~10–30 min,
+ *                                     stops by itself
  *   npm run bench -- --quick          the same at 500 clients, two rates, 3 s windows (< 2 min; CI smoke test)
  *   npm run bench -- --scaleout       also (d): 30,000 connections on PM2 gateways + Redis (bench/connections.ts;
  *                                     BENCH_SCALEOUT_ARGS passes it arguments, e.g. "--connections 20000")
