@@ -36,6 +36,8 @@ export type Client = {
   closedBy?: CloseReason
   /** Answered the last protocol ping. */
   alive: boolean
+  /** When the heartbeat last pinged it (ms; 0: never). */
+  pingedAt: number
   /** Serializes the handling of this client's messages. */
   queue: Promise<void>
 }
@@ -62,6 +64,7 @@ export function createClient({ id, ws, ip, outbox, limiter }: ClientInit): Clien
     held: null,
     closing: false,
     alive: true,
+    pingedAt: 0,
     queue: IDLE,
   }
 }
