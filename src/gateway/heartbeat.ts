@@ -15,7 +15,8 @@ export const HEARTBEAT_SLICES = 20
  * const stop = startHeartbeat(clients, 30_000, logger)
  */
 export function startHeartbeat(clients: ReadonlySet<Client>, intervalMs: number, logger: Logger, onTerminate: (client: Client) => void = () => {}): () => void {
-  let round: Client[] = []
+  /** This round's clients; each slot is cleared once visited (a closed client is not kept for a whole interval). */
+  let round: (Client | undefined)[] = []
   let next = 0
   let ticks = 0
   const timer = setInterval(
@@ -26,7 +27,10 @@ export function startHeartbeat(clients: ReadonlySet<Client>, intervalMs: number,
       }
       const end = Math.min(round.length, next + Math.ceil(round.length / HEARTBEAT_SLICES))
       const now = Date.now()
-      for (; next < end; next++) beat(round[next]!, now)
+      for (; next < end; next++) {
+        beat(round[next]!, now)
+        round[next] = undefined
+      }
     },
     Math.max(1, Math.floor(intervalMs / HEARTBEAT_SLICES)),
   )
