@@ -11,6 +11,8 @@ export type TestClient = {
   send(message: unknown): void
   /** Messages received and not yet taken by `next`. */
   pending(): Received[]
+  /** Protocol pings received since the client was created. */
+  pings(): number
   /** Resolves with the close code and reason. */
   closed: Promise<{ code: number; reason: string }>
   close(): Promise<void>
@@ -35,6 +37,8 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
   })
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })))
   ws.on('error', () => {})
+  let pings = 0
+  ws.on('ping', () => pings++)
 
   function next(filter: (m: Received) => boolean = () => true, timeoutMs = 5000): Promise<Received> {
     const i = queue.findIndex(filter)
@@ -54,6 +58,7 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
     next,
     send: (m) => ws.send(typeof m === 'string' || Buffer.isBuffer(m) ? m : JSON.stringify(m)),
     pending: () => [...queue],
+    pings: () => pings,
     closed,
     async close() {
       if (ws.readyState !== ws.CLOSED) {
