@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { mulberry32 } from '../devnet/random.js'
 import { encodeData } from '../protocol/serverMessages.js'
-import { dataFrame, itemBytes } from './dataFrame.js'
+import { dataEnvelope, dataFrame, itemBytes } from './dataFrame.js'
 import { textFrame } from './wireFrame.js'
 
 /** The frame the protocol's string encoder gives: the reference. */
@@ -25,7 +25,7 @@ describe('data frames from item bytes', () => {
     ['runs and singles', [0, 1, 2, 7, 9, 10, 38, 39]],
     ['every item', Array.from({ length: 40 }, (_, i) => i)],
   ])('frames %s byte for byte as encodeData', (_name, positions) => {
-    const { wire, payload } = dataFrame('trades', 77, bytes, positions)
+    const { wire, payload } = dataFrame(dataEnvelope('trades', 77), bytes, positions)
     expect(wire.equals(reference(jsons, positions, 77))).toBe(true)
     expect(payload.buffer).toBe(wire.buffer)
     expect(JSON.parse(payload.toString())).toEqual({ type: 'data', channel: 'trades', data: { trades: positions.map((i) => JSON.parse(jsons[i]!)) }, seq: 77 })
@@ -40,7 +40,7 @@ describe('data frames from item bytes', () => {
     for (let n = 0; n < 300; n++) {
       const positions = many.map((_, i) => i).filter(() => rand() < (n % 3 === 0 ? 0.05 : n % 3 === 1 ? 0.3 : 0.9))
       if (positions.length === 0) continue
-      const wire = dataFrame('trades', n, all, positions).wire
+      const wire = dataFrame(dataEnvelope('trades', n), all, positions).wire
       expect(wire.equals(reference(many, positions, n))).toBe(true)
       lengths.add(wire[1]! < 126 ? 0 : wire[1] === 126 ? 1 : 2)
     }

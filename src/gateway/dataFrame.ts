@@ -26,6 +26,16 @@ export function itemBytes(jsons: readonly string[]): ItemBytes {
 
 const COMMA = 0x2c
 
+/** The text of a `data` message around its items (ASCII: channel names and digits), once per message. */
+export type DataEnvelope = { readonly head: string; readonly tail: string }
+
+/** Taken from the protocol's own encoder, so the format has one source. */
+export function dataEnvelope(channel: Channel, seq: number): DataEnvelope {
+  const empty = encodeData(channel, dataKey[channel], seq, [])
+  const cut = empty.indexOf('[]') + 1
+  return { head: empty.slice(0, cut), tail: empty.slice(cut) }
+}
+
 /**
  * The `data` frame of the items at `positions` (ascending), assembled from their bytes: byte for
  * byte `textFrame(encodeData(channel, dataKey[channel], seq, those items))`, without joining or
@@ -33,24 +43,22 @@ const COMMA = 0x2c
  *
  * @example
  * const items = itemBytes(message.items.map((item) => item.json))
- * const { wire } = dataFrame('trades', message.seq, items, [0, 2, 3]) // two slices: [0] and [2, 3]
+ * const { wire } = dataFrame(dataEnvelope('trades', message.seq), items, [0, 2, 3]) // two slices: [0] and [2, 3]
  */
-export function dataFrame(channel: Channel, seq: number, items: ItemBytes, positions: readonly number[]): TextFrame {
-  // The message around the items, from the protocol's own encoder (ASCII: channel names and digits).
-  const empty = encodeData(channel, dataKey[channel], seq, [])
-  const cut = empty.indexOf('[]') + 1
+export function dataFrame({ head, tail }: DataEnvelope, items: ItemBytes, positions: readonly number[]): TextFrame {
   const { starts, ends } = items
-  let length = empty.length + Math.max(0, positions.length - 1)
+  let length = head.length + tail.length + Math.max(0, positions.length - 1)
   for (const i of positions) length += ends[i]! - starts[i]!
   const { wire, offset } = allocFrame(length)
-  let at = offset + wire.write(empty, offset, cut, 'latin1')
+  const first = offset + wire.write(head, offset, 'latin1')
+  let at = first
   for (let p = 0; p < positions.length; p++) {
-    const first = positions[p]!
-    let last = first
-    while (positions[p + 1] === last + 1) last = positions[++p]!
-    if (at > offset + cut) wire[at++] = COMMA
-    at += items.bytes.copy(wire, at, starts[first], ends[last])
+    const from = positions[p]!
+    let to = from
+    while (positions[p + 1] === to + 1) to = positions[++p]!
+    if (at > first) wire[at++] = COMMA
+    at += items.bytes.copy(wire, at, starts[from], ends[to])
   }
-  wire.write(empty.slice(cut), at, 'latin1')
+  wire.write(tail, at, 'latin1')
   return { wire, payload: wire.subarray(offset) }
 }

@@ -1,5 +1,5 @@
 import type { BusMessage } from '../bus/bus.js'
-import { dataFrame, itemBytes, type ItemBytes } from './dataFrame.js'
+import { dataEnvelope, dataFrame, itemBytes, type DataEnvelope, type ItemBytes } from './dataFrame.js'
 import type { Frame } from './outbox.js'
 
 type DataMessage = Extract<BusMessage, { kind: 'data' }>
@@ -18,15 +18,16 @@ export type MessageFrames = {
  * deliver(client, channel, frames.select([0, 3])) // a second select([0, 3]) returns the same frame
  */
 export function createMessageFrames(message: DataMessage, onEncode: () => void): MessageFrames {
-  let bytes: ItemBytes | undefined
+  /** The items' bytes and the message's text around them, built on the first frame. */
+  let parts: { envelope: DataEnvelope; items: ItemBytes } | undefined
   let whole: Frame | undefined
   /** Selections by `selectionHash`, compared in full on a hit. */
   const built = new Map<number, { positions: readonly number[]; frame: Frame }[]>()
 
   function encode(positions: readonly number[]): Frame {
     onEncode()
-    bytes ??= itemBytes(message.items.map((item) => item.json))
-    const { wire, payload } = dataFrame(message.channel, message.seq, bytes, positions)
+    parts ??= { envelope: dataEnvelope(message.channel, message.seq), items: itemBytes(message.items.map((item) => item.json)) }
+    const { wire, payload } = dataFrame(parts.envelope, parts.items, positions)
     const frame: Frame = { seq: message.seq, bytes: payload, wire }
     // Channels whose items replace older ones per key (prices) let a lagging client keep the newest.
     if (message.items[positions[0]!]!.route.replace !== undefined) {
