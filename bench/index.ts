@@ -35,7 +35,7 @@ import { parseArgs } from 'node:util'
 import { killForked, track } from './suite/ipc.js'
 import { printTables, ratioRows } from './suite/report.js'
 import { runSoak } from './suite/soak.js'
-import { BUSY_NEIGHBOUR_PERCENT, fmt, mb, openClients, patient, runBlocks, SERVER_NAMES, setQuietBudget, type BlocksSummary, startServer, stepRates, stopFleet, waitQuiet, type Fleet, type ScenarioRecord, type ServerKind, type StepOptions } from './suite/scenarios.js'
+import { BUSY_NEIGHBOUR_PERCENT, fmt, leastDisturbed, mb, openClients, runBlocks, SERVER_NAMES, setQuietBudget, type BlocksSummary, startServer, stepRates, stopFleet, waitQuiet, type Fleet, type ScenarioRecord, type ServerKind, type StepOptions } from './suite/scenarios.js'
 
 const argv = process.argv.slice(2)
 // `--soak` takes an optional number of minutes.
@@ -155,21 +155,12 @@ function runScript(script: string, scriptArgs: string[]): Promise<number> {
 const records: ScenarioRecord[] = []
 const errors: { scenario: string; server: string; error: string }[] = []
 
-/** Runs one scenario against each server in turn, a fresh server process each time. */
-/** One round of the realistic workload on a fresh fleet (repeated, up to twice, if other processes took CPU meanwhile). */
+/** One round of the realistic workload on a fresh fleet (its blocks repeated while other processes took CPU: `leastDisturbed`). */
 async function workloadRound(fleet: Fleet, n: number): Promise<BlocksSummary> {
   const name = SERVER_NAMES[fleet.kind]
   const c = await openClients(fleet, n, 'mix', 250, 120_000)
   log(`  ${name}: ${c.established} clients subscribed in ${c.seconds} s${c.failed ? `, ${c.failed} failed (${c.firstError})` : ''}`)
-  await waitQuiet(fleet, log)
-  let w = await runBlocks(fleet, { ...plan.blocks, intervalMs: 1000, maxRssBytes, drainMs: 30_000 })
-  // The machine is shared: a run during which other processes took CPU is repeated (twice at most); the least disturbed one counts.
-  for (let attempt = 2; attempt <= 3 && patient() && w.otherCpuPercent > BUSY_NEIGHBOUR_PERCENT; attempt++) {
-    log(`  (other processes used ${w.otherCpuPercent} % of a core meanwhile: running it again)`)
-    await waitQuiet(fleet, log, 60_000)
-    const again = await runBlocks(fleet, { ...plan.blocks, intervalMs: 1000, maxRssBytes, drainMs: 30_000 })
-    if (again.otherCpuPercent < w.otherCpuPercent) w = again
-  }
+  const w = await leastDisturbed(fleet, log, 'the blocks', () => runBlocks(fleet, { ...plan.blocks, intervalMs: 1000, maxRssBytes, drainMs: 30_000 }))
   log(
     `  ${name}: ${w.blocks} blocks (${w.tradesPerBlock.min}–${w.tradesPerBlock.max} trades, mean ${w.tradesPerBlock.mean}): completion p50 ${w.completionMs.p50} p99 ${w.completionMs.p99} max ${w.completionMs.max} ms; ` +
       `latency p50 ${w.latencyMs?.p50} p99 ${w.latencyMs?.p99} ms; server CPU ${w.serverCpuPercent} % (others ${w.otherCpuPercent} %), RSS ${mb(w.serverRssBytes)} MB; ${fmt(w.messagesPerBlock)} messages and ${fmt(w.bytesPerClientPerBlock)} bytes per client per block; ` +
@@ -195,6 +186,7 @@ function workloadRecord(n: number, kind: ServerKind, rounds: BlocksSummary[]): S
   }
 }
 
+/** Runs one scenario against each server in turn, a fresh server process each time. */
 async function eachServer(scenario: string, body: (kind: ServerKind) => Promise<void>): Promise<void> {
   for (const kind of servers) {
     try {
@@ -344,7 +336,6 @@ async function main(): Promise<void> {
     }
     for (const [kind, list] of rounds) records.push(workloadRecord(n, kind, list))
   }
-
 
   if (args.scaleout) {
     log('(d) 30,000 connections on 2 PM2 gateways + Redis: bench/connections.ts')

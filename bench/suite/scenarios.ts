@@ -312,7 +312,7 @@ export async function stepRates(fleet: Fleet, rates: number[], mode: Stepping, o
     if (!stepHeld(step, rate, mode, o.p99LimitMs) && patient()) {
       logStep(log, fleet, rate, step, '→ measuring it once more')
       const again = await quietStep(fleet, rate, o, log)
-      again.attempts = step.attempts + 1
+      again.attempts += step.attempts
       step = again
     }
     steps.push(step)
@@ -324,19 +324,27 @@ export async function stepRates(fleet: Fleet, rates: number[], mode: Stepping, o
   return { steps, best }
 }
 
-/** A step, repeated (twice at most) while other processes took CPU during it; the least disturbed attempt counts. */
+/** A step, repeated while other processes took CPU during it (see `leastDisturbed`); `attempts` counts the runs. */
 async function quietStep(fleet: Fleet, rate: number, o: StepOptions, log: Log): Promise<StepResult> {
+  let attempts = 0
+  const step = await leastDisturbed(fleet, log, `${rate} msg/s`, () => (attempts++, fanoutStep(fleet, rate, o)))
+  return { ...step, attempts }
+}
+
+/**
+ * The machine is shared: waits for it to be quiet, measures, and measures again (twice at most)
+ * while other processes took CPU during the measurement; the least disturbed run counts.
+ */
+export async function leastDisturbed<T extends { otherCpuPercent: number }>(fleet: Fleet, log: Log, what: string, measure: () => Promise<T>): Promise<T> {
   await waitQuiet(fleet, log)
-  let step = await fanoutStep(fleet, rate, o)
-  for (let attempt = 2; attempt <= 3 && patient() && step.otherCpuPercent > BUSY_NEIGHBOUR_PERCENT; attempt++) {
-    log(`  (other processes used ${step.otherCpuPercent} % of a core during ${rate} msg/s: repeating it)`)
+  let best = await measure()
+  for (let attempt = 2; attempt <= 3 && patient() && best.otherCpuPercent > BUSY_NEIGHBOUR_PERCENT; attempt++) {
+    log(`  (other processes used ${best.otherCpuPercent} % of a core during ${what}: repeating it)`)
     await waitQuiet(fleet, log, 60_000)
-    const again = await fanoutStep(fleet, rate, o)
-    again.attempts = attempt
-    if (again.otherCpuPercent < step.otherCpuPercent) step = { ...again }
-    else step.attempts = attempt
+    const again = await measure()
+    if (again.otherCpuPercent < best.otherCpuPercent) best = again
   }
-  return step
+  return best
 }
 
 /** The step held: (nearly) everything published on schedule and delivered, nobody closed, and in latency mode p99 within the limit. */
