@@ -164,7 +164,7 @@ async function workloadRound(fleet: Fleet, n: number): Promise<BlocksSummary> {
   log(
     `  ${name}: ${w.blocks} blocks (${w.tradesPerBlock.min}–${w.tradesPerBlock.max} trades, mean ${w.tradesPerBlock.mean}): completion p50 ${w.completionMs.p50} p99 ${w.completionMs.p99} max ${w.completionMs.max} ms; ` +
       `latency p50 ${w.latencyMs?.p50} p99 ${w.latencyMs?.p99} ms; server CPU ${w.serverCpuPercent} % (others ${w.otherCpuPercent} %), RSS ${mb(w.serverRssBytes)} MB; ${fmt(w.messagesPerBlock)} messages and ${fmt(w.bytesPerClientPerBlock)} bytes per client per block; ` +
-      `${w.largest.blocks} blocks of ≥ ${w.largest.minTrades} trades: completion p50 ${w.largest.completionMs.p50 ?? '–'} max ${w.largest.completionMs.max ?? '–'} ms; server GC pauses ${w.gc.pauses} (${w.gc.totalMs} ms in all, longest ${w.gc.maxMs} ms)${w.slowClosed ? `; slow-closed ${w.slowClosed}` : ''}${Object.keys(w.closes).length ? `; closes ${JSON.stringify(w.closes)}` : ''}`,
+      `${w.largest.blocks} blocks of ≥ ${w.largest.minTrades} trades: completion p50 ${w.largest.completionMs.p50 ?? '–'} max ${w.largest.completionMs.max ?? '–'} ms; server GC pauses ${w.gc.pauses} (${w.gc.totalMs} ms in all, longest ${w.gc.maxMs} ms); routing per block p50 ${w.routeMs.p50 ?? '–'} max ${w.routeMs.max ?? '–'} ms${w.slowClosed ? `; slow-closed ${w.slowClosed}` : ''}${Object.keys(w.closes).length ? `; closes ${JSON.stringify(w.closes)}` : ''}`,
   )
   return w
 }

@@ -23,6 +23,7 @@ function metricsOf(name: string): Metric[] {
       { label: 'completion p99', value: (r) => r.completionMs?.p99, better: 'lower' },
       { label: `completion p50, blocks ≥ ${LARGE_BLOCK_TRADES} trades`, value: (r) => (r['largest'] as { completionMs: { p50: number | null } } | undefined)?.completionMs.p50, better: 'lower' },
       { label: 'server CPU %', value: (r) => r.serverCpuPercent, better: 'lower' },
+      { label: 'routing per block p50', value: (r) => (r['routeMs'] as { p50: number | null } | undefined)?.p50, better: 'lower' },
       { label: 'server RSS', value: (r) => r.serverRssBytes, better: 'lower' },
     ]
   }
@@ -115,11 +116,12 @@ export function printTables(records: ScenarioRecord[], servers: ServerKind[]): v
       )
       out.push(
         table(
-          ['server', 'completion p50 / p99 / max (ms)', 'completion p99 of each round (ms)', `blocks ≥ ${LARGE_BLOCK_TRADES} trades: completion p50 / max (ms)`, 'latency p50 / p99 (ms)', 'server CPU', 'server GC pauses: total / longest (ms)', 'clients CPU', 'server RSS', 'messages per block', 'bytes per client per block', 'slow-closed'],
+          ['server', 'completion p50 / p99 / max (ms)', 'completion p99 of each round (ms)', `blocks ≥ ${LARGE_BLOCK_TRADES} trades: completion p50 / max (ms)`, 'latency p50 / p99 (ms)', 'server CPU', 'routing per block p50 / max (ms)', 'server GC pauses: total / longest (ms)', 'clients CPU', 'server RSS', 'messages per block', 'bytes per client per block', 'slow-closed'],
           rs.map((r) => {
             const c = r['completionMs'] as { p50: number | null; p99: number | null; max?: number | null }
             const large = (r['largest'] as { blocks: number; completionMs: { p50: number | null; max: number | null } } | undefined)?.completionMs
             const gc = r['gc'] as { totalMs: number; maxMs: number } | undefined
+            const route = r['routeMs'] as { p50: number | null; max: number | null } | undefined
             return [
               `${r.server}${r['disturbed'] ? ' †' : ''}`,
               `${c.p50 ?? '–'} / ${c.p99 ?? '–'} / ${c.max ?? '–'}`,
@@ -127,6 +129,7 @@ export function printTables(records: ScenarioRecord[], servers: ServerKind[]): v
               `${large?.p50 ?? '–'} / ${large?.max ?? '–'}`,
               pair(r.latencyMs?.p50, r.latencyMs?.p99),
               `${r.serverCpuPercent} %`,
+              route ? `${route.p50 ?? '–'} / ${route.max ?? '–'}` : '–',
               gc ? `${gc.totalMs} / ${gc.maxMs}` : '–',
               `${r['clientCpuPercent']} %`,
               `${mb(r.serverRssBytes)} MB`,

@@ -381,8 +381,10 @@ export type BlocksSummary = {
   gc: { pauses: number; totalMs: number; maxMs: number }
   /** Blocks of at least `minTrades` trades (the issue's "500-trade block"): their completion. */
   largest: { minTrades: number; blocks: number; completionMs: { p50: number | null; max: number | null } }
-  /** Every measured block: [trades, completion ms, ms of server GC pauses during its fan-out]. */
-  perBlock: [number, number, number][]
+  /** The server's routing of a block (publish → every message queued for every client, before any write), measured in the server. */
+  routeMs: { p50: number | null; max: number | null }
+  /** Every measured block: [trades, completion ms, ms of server GC pauses during its fan-out, routing ms]. */
+  perBlock: [number, number, number, number][]
 }
 
 /** Blocks with at least this many trades count as the largest (the generator makes 50–500). */
@@ -409,10 +411,11 @@ export async function runBlocks(fleet: Fleet, o: { count: number; warmup: number
   const maxByK = new Map<number, number>()
   for (const r of reports) for (const [k, , max] of r.perK) maxByK.set(k, Math.max(maxByK.get(k) ?? -Infinity, max))
   const completions = measured.map((b) => maxByK.get(b.k)).filter((x): x is number => x !== undefined).sort((a, b) => a - b)
-  const perBlock = measured.flatMap((b): [number, number, number][] => {
+  const perBlock = measured.flatMap((b): [number, number, number, number][] => {
     const done = maxByK.get(b.k)
-    return done === undefined ? [] : [[b.trades, ms(done), ms(pausedMs(res.gcPauses, b.sentAt, b.sentAt + done))]]
+    return done === undefined ? [] : [[b.trades, ms(done), ms(pausedMs(res.gcPauses, b.sentAt, b.sentAt + done)), ms(b.routeMs)]]
   })
+  const routes = measured.map((b) => b.routeMs).sort((a, b) => a - b)
   const large = perBlock.filter(([trades]) => trades >= LARGE_BLOCK_TRADES).map(([, done]) => done).sort((a, b) => a - b)
   const windowS = (res.windowEndMs - res.windowStartMs) / 1000
   const coveredS = (reports[0]?.coveredMs ?? 0) / 1000
@@ -443,6 +446,7 @@ export async function runBlocks(fleet: Fleet, o: { count: number; warmup: number
     otherCpuPercent,
     gc: { pauses: res.gcPauses.length, totalMs: ms(res.gcPauses.reduce((n, [, d]) => n + d, 0)), maxMs: ms(Math.max(0, ...res.gcPauses.map(([, d]) => d))) },
     largest: { minTrades: LARGE_BLOCK_TRADES, blocks: large.length, completionMs: { p50: quantile(large, 0.5), max: large.at(-1) ?? null } },
+    routeMs: { p50: routes.length ? ms(quantile(routes, 0.5)!) : null, max: routes.length ? ms(routes.at(-1)!) : null },
     perBlock,
   }
 }

@@ -41,7 +41,11 @@ export type RunResult = {
 }
 export type BlocksArgs = { count: number; intervalMs: number; warmup: number; seed: number; maxRssBytes: number }
 export type BlocksResult = {
-  blocks: { k: number; sentAt: number; measured: boolean; trades: number; prices: number; alerts: number; publishMs: number }[]
+  /**
+   * Per block: `publishMs` the synchronous publish; `routeMs` publish → the first immediate after it,
+   * i.e. the block's routing (every message queued for every client) before any client's write.
+   */
+  blocks: { k: number; sentAt: number; measured: boolean; trades: number; prices: number; alerts: number; publishMs: number; routeMs: number }[]
   /** This process's GC pauses from the first measured block on: [start (the `nowMs` clock), duration ms]. */
   gcPauses: [number, number][]
   windowStartMs: number
@@ -148,8 +152,13 @@ export function runServer(target: Target): void {
         const plan = plans[i]!
         const k = nextK++
         const sentAt = nowMs()
+        const block = { k, sentAt, measured: i >= warmup, trades: plan.trades.length, prices: plan.prices.length, alerts: plan.alerts.length, publishMs: 0, routeMs: 0 }
+        // Scheduled before the publish, so it runs after the routing (synchronous, or microtasks on
+        // our memory bus) and before the servers' own flush immediates.
+        setImmediate(() => void (block.routeMs = nowMs() - sentAt))
         target.publishBlock(stampBlock(plan, { sentAt, k, m: i >= warmup ? 1 : 0 }))
-        out.push({ k, sentAt, measured: i >= warmup, trades: plan.trades.length, prices: plan.prices.length, alerts: plan.alerts.length, publishMs: nowMs() - sentAt })
+        block.publishMs = nowMs() - sentAt
+        out.push(block)
         i++
         const rss = process.memoryUsage.rss()
         rssMax = Math.max(rssMax, rss)
