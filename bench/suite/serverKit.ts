@@ -43,7 +43,9 @@ export type BlocksArgs = { count: number; intervalMs: number; warmup: number; se
 export type BlocksResult = {
   /**
    * Per block: `publishMs` the synchronous publish; `routeMs` publish → the first immediate after it,
-   * i.e. the block's routing (every message queued for every client) before any client's write.
+   * i.e. the block's routing (every message queued for every client) before any client's write
+   * (ours and raw queue and write on a later immediate; Socket.IO writes while it broadcasts, so its
+   * figure includes the writes).
    */
   blocks: { k: number; sentAt: number; measured: boolean; trades: number; prices: number; alerts: number; publishMs: number; routeMs: number }[]
   /** This process's GC pauses from the first measured block on: [start (the `nowMs` clock), duration ms]. */
