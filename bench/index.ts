@@ -331,7 +331,8 @@ async function main(): Promise<void> {
       await eachServer(`workload-${n}`, async (kind) => {
         if (kind === 'sio' && round > 1) return // minutes per round, and far from the others
         const w = await withFleet(kind, (fleet) => workloadRound(fleet, n))
-        rounds.set(kind, [...(rounds.get(kind) ?? []), w])
+        if (rounds.has(kind)) rounds.get(kind)!.push(w)
+        else rounds.set(kind, [w])
       })
     }
     for (const [kind, list] of rounds) records.push(workloadRecord(n, kind, list))

@@ -1,5 +1,5 @@
 /** The tables `npm run bench` prints (Markdown, ready for the README) and the ratios it records. */
-import { BUSY_NEIGHBOUR_PERCENT, fmt, LARGE_BLOCK_TRADES, mb, SERVER_NAMES, type ScenarioRecord, type ServerKind, type StepResult } from './scenarios.js'
+import { BUSY_NEIGHBOUR_PERCENT, fmt, LARGE_BLOCK_TRADES, mb, SERVER_NAMES, type BlocksSummary, type ScenarioRecord, type ServerKind, type StepResult } from './scenarios.js'
 
 const OURS = SERVER_NAMES.ours
 const PEERS = [SERVER_NAMES.raw, SERVER_NAMES.sio]
@@ -21,9 +21,9 @@ function metricsOf(name: string): Metric[] {
     return [
       { label: 'completion p50', value: (r) => r.completionMs?.p50, better: 'lower' },
       { label: 'completion p99', value: (r) => r.completionMs?.p99, better: 'lower' },
-      { label: `completion p50, blocks ≥ ${LARGE_BLOCK_TRADES} trades`, value: (r) => (r['largest'] as { completionMs: { p50: number | null } } | undefined)?.completionMs.p50, better: 'lower' },
+      { label: `completion p50, blocks ≥ ${LARGE_BLOCK_TRADES} trades`, value: (r) => (r as WorkloadRecord).largest?.completionMs.p50, better: 'lower' },
       { label: 'server CPU %', value: (r) => r.serverCpuPercent, better: 'lower' },
-      { label: 'routing per block p50', value: (r) => (r['routeMs'] as { p50: number | null } | undefined)?.p50, better: 'lower' },
+      { label: 'routing per block p50', value: (r) => (r as WorkloadRecord).routeMs?.p50, better: 'lower' },
       { label: 'server RSS', value: (r) => r.serverRssBytes, better: 'lower' },
     ]
   }
@@ -36,6 +36,9 @@ function metricsOf(name: string): Metric[] {
   if (name.startsWith('idle-rss')) return [{ label: 'bytes per idle connection', value: (r) => r.rssPerConnectionBytes, better: 'lower' }]
   return []
 }
+
+/** A workload record's own figures: its median round's `BlocksSummary` spread into the record, and every round's. */
+type WorkloadRecord = ScenarioRecord & Partial<Pick<BlocksSummary, 'largest' | 'gc' | 'routeMs' | 'messagesPerBlock' | 'bytesPerClientPerBlock' | 'clientCpuPercent'>> & { rounds?: { completionMs: { p99: number | null } }[] }
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100)
 
@@ -109,7 +112,7 @@ export function printTables(records: ScenarioRecord[], servers: ServerKind[]): v
       out.push(stepsTable(rs))
     } else if (name.startsWith('workload')) {
       const r0 = rs[0]
-      const rounds = (r0?.['rounds'] as unknown[] | undefined)?.length ?? 1
+      const rounds = (r0 as WorkloadRecord | undefined)?.rounds?.length ?? 1
       out.push(
         `### ${name}: ${r0?.connections} clients, realistic mix; ${r0?.['blocks']} measured blocks of ${JSON.stringify(r0?.['tradesPerBlock'])} trades + prices + alerts, one per second` +
           (rounds > 1 ? `; the median of ${rounds} rounds by completion p99` : ''),
@@ -117,24 +120,23 @@ export function printTables(records: ScenarioRecord[], servers: ServerKind[]): v
       out.push(
         table(
           ['server', 'completion p50 / p99 / max (ms)', 'completion p99 of each round (ms)', `blocks ≥ ${LARGE_BLOCK_TRADES} trades: completion p50 / max (ms)`, 'latency p50 / p99 (ms)', 'server CPU', 'routing per block p50 / max (ms)', 'server GC pauses: total / longest (ms)', 'clients CPU', 'server RSS', 'messages per block', 'bytes per client per block', 'slow-closed'],
-          rs.map((r) => {
-            const c = r['completionMs'] as { p50: number | null; p99: number | null; max?: number | null }
-            const large = (r['largest'] as { blocks: number; completionMs: { p50: number | null; max: number | null } } | undefined)?.completionMs
-            const gc = r['gc'] as { totalMs: number; maxMs: number } | undefined
-            const route = r['routeMs'] as { p50: number | null; max: number | null } | undefined
+          rs.map((record) => {
+            const r = record as WorkloadRecord
+            const c = r.completionMs as { p50: number | null; p99: number | null; max?: number | null }
+            const large = r.largest?.completionMs
             return [
               `${r.server}${r['disturbed'] ? ' †' : ''}`,
               `${c.p50 ?? '–'} / ${c.p99 ?? '–'} / ${c.max ?? '–'}`,
-              ((r['rounds'] as { completionMs: { p99: number | null } }[] | undefined) ?? []).map((x) => x.completionMs.p99 ?? '–').join(', '),
+              (r.rounds ?? []).map((x) => x.completionMs.p99 ?? '–').join(', '),
               `${large?.p50 ?? '–'} / ${large?.max ?? '–'}`,
               pair(r.latencyMs?.p50, r.latencyMs?.p99),
               `${r.serverCpuPercent} %`,
-              route ? `${route.p50 ?? '–'} / ${route.max ?? '–'}` : '–',
-              gc ? `${gc.totalMs} / ${gc.maxMs}` : '–',
-              `${r['clientCpuPercent']} %`,
+              r.routeMs ? `${r.routeMs.p50 ?? '–'} / ${r.routeMs.max ?? '–'}` : '–',
+              r.gc ? `${r.gc.totalMs} / ${r.gc.maxMs}` : '–',
+              `${r.clientCpuPercent} %`,
               `${mb(r.serverRssBytes)} MB`,
-              fmt(r['messagesPerBlock'] as number),
-              fmt(r['bytesPerClientPerBlock'] as number),
+              fmt(r.messagesPerBlock),
+              fmt(r.bytesPerClientPerBlock),
               r.slowClosed,
             ]
           }),

@@ -7,7 +7,7 @@ import os from 'node:os'
 import type { ConnectArgs, ConnectResult, Protocol, Report } from './loadClients.js'
 import { forkRpc, nodeFlags, nowMs, type Rpc } from './ipc.js'
 import type { BlocksResult, RunResult, Stats } from './serverKit.js'
-import { mergeHistograms, ms, percentiles, quantile, type Percentiles } from './stats.js'
+import { mergeHistograms, ms, percentiles, quantileMs, type Percentiles } from './stats.js'
 import type { Workload } from './workload.js'
 
 /** Jiffies (USER_HZ) of the whole machine, and of the given processes (utime + stime), now. */
@@ -241,10 +241,6 @@ export async function fanoutStep(fleet: Fleet, rate: number, o: StepOptions): Pr
   completions.sort((a, b) => a - b)
   // Incomplete messages count as slower than every complete one.
   const all = [...completions, ...Array<number>(incomplete).fill(Infinity)]
-  const cq = (q: number) => {
-    const v = quantile(all, q)
-    return v === null || !Number.isFinite(v) ? null : ms(v)
-  }
   const closes: Record<string, number> = {}
   for (const r of reports) for (const [code, n] of Object.entries(r.closes)) closes[code] = (closes[code] ?? 0) + n
   const received = reports.reduce((n, r) => n + r.received, 0)
@@ -255,7 +251,7 @@ export async function fanoutStep(fleet: Fleet, rate: number, o: StepOptions): Pr
     deliveredPerSec: Math.round(deliveredPerSec),
     deliveryRatio: Math.round((deliveredPerSec / Math.max(1, publishedPerSec * clients)) * 1000) / 1000,
     latencyMs: percentiles(mergeHistograms(reports.map((r) => r.hist)), Math.max(0, ...reports.map((r) => r.maxLatencyMs))),
-    completionMs: { p50: cq(0.5), p99: cq(0.99), incomplete },
+    completionMs: { p50: quantileMs(all, 0.5), p99: quantileMs(all, 0.99), incomplete },
     serverCpuPercent: Math.round((run.cpuMsInWindow / (windowS * 1000)) * 1000) / 10,
     serverRssBytes: run.rssMaxBytes,
     clientCpuPercent: Math.round((reports.reduce((n, r) => n + r.cpuMs / r.wallMs, 0)) * 1000) / 10,
@@ -424,15 +420,11 @@ export async function runBlocks(fleet: Fleet, o: { count: number; warmup: number
   const closes: Record<string, number> = {}
   for (const r of reports) for (const [code, n] of Object.entries(r.closes)) closes[code] = (closes[code] ?? 0) + n
   const trades = res.blocks.map((b) => b.trades)
-  const c = (q: number) => {
-    const v = quantile(completions, q)
-    return v === null ? null : ms(v)
-  }
   return {
     clients: before.connections,
     blocks: measured.length,
     tradesPerBlock: { min: Math.min(...trades), max: Math.max(...trades), mean: Math.round(trades.reduce((a, b) => a + b, 0) / trades.length) },
-    completionMs: { p50: c(0.5), p99: c(0.99), max: completions.length ? ms(completions.at(-1)!) : null },
+    completionMs: { p50: quantileMs(completions, 0.5), p99: quantileMs(completions, 0.99), max: quantileMs(completions, 1) },
     latencyMs: percentiles(mergeHistograms(reports.map((r) => r.hist)), Math.max(0, ...reports.map((r) => r.maxLatencyMs))),
     deliveredPerSec: coveredS > 0 ? Math.round(reports.reduce((n, r) => n + r.inWindow, 0) / coveredS) : 0,
     bytesPerClientPerBlock: Math.round(bytes / res.blocks.length / Math.max(1, before.connections)),
@@ -445,8 +437,8 @@ export async function runBlocks(fleet: Fleet, o: { count: number; warmup: number
     aborted: res.aborted,
     otherCpuPercent,
     gc: { pauses: res.gcPauses.length, totalMs: ms(res.gcPauses.reduce((n, [, d]) => n + d, 0)), maxMs: ms(Math.max(0, ...res.gcPauses.map(([, d]) => d))) },
-    largest: { minTrades: LARGE_BLOCK_TRADES, blocks: large.length, completionMs: { p50: quantile(large, 0.5), max: large.at(-1) ?? null } },
-    routeMs: { p50: routes.length ? ms(quantile(routes, 0.5)!) : null, max: routes.length ? ms(routes.at(-1)!) : null },
+    largest: { minTrades: LARGE_BLOCK_TRADES, blocks: large.length, completionMs: { p50: quantileMs(large, 0.5), max: quantileMs(large, 1) } },
+    routeMs: { p50: quantileMs(routes, 0.5), max: quantileMs(routes, 1) },
     perBlock,
   }
 }

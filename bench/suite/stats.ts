@@ -45,6 +45,12 @@ export function quantile(sorted: readonly number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
 }
 
+/** The `q` quantile of sorted milliseconds, rounded for reports (`ms`); null when there is none or it is infinite. */
+export function quantileMs(sorted: readonly number[], q: number): number | null {
+  const v = quantile(sorted, q)
+  return v === null || !Number.isFinite(v) ? null : ms(v)
+}
+
 /** Rounds ms for reports: 0.01 below 10, 0.1 below 1000, whole above. */
 export function ms(x: number): number {
   if (x < 10) return Math.round(x * 100) / 100
